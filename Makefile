@@ -1,0 +1,29 @@
+# Two commands (see README.md):
+#   make book   build the book into _build/html, warnings as errors
+#   make test   run every test: unit, property, nbval over book/, the strict build
+# Both create the virtual environment .venv from requirements.txt on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: book test bench clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python >= 3.11 needed, found {sys.version.split()[0]}: set PYTHON=python3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+book: $(VENV)/.installed
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/calibrate.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,222 @@
+r"""Data sets in the form the theorems assume.
+
+The convergence theorems of the book assume inputs on the unit sphere,
+:math:`\|x_i\|_2 = 1`, with no two inputs parallel (Du et al.'s condition, which
+makes the limiting Gram matrix positive definite). This module makes such data:
+
+* :func:`sphere_points`: uniform points on :math:`S^{d-1}` with a controllable
+  minimum angle between the lines through any two of them;
+* :func:`teacher_labels`: labels from a random ReLU teacher network;
+* :func:`digits`: scikit-learn's handwritten digits (shipped with the package,
+  no download), centred and normalised to unit rows;
+* :func:`check_data`: the validation every trainer and kernel applies.
+
+All arrays use the row layout of the book: ``X: (N, d)``, ``Y: (N, k)``.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = [
+    "Dataset",
+    "check_data",
+    "min_pairwise_angle",
+    "sphere_points",
+    "teacher_labels",
+    "digits",
+]
+
+
+class Dataset(NamedTuple):
+    """A supervised data set in the book's row layout."""
+
+    X: jax.Array  # (N, d) inputs, unit-norm rows
+    Y: jax.Array  # (N, k) regression targets (one-hot or +-1 for classification)
+    labels: jax.Array  # (N,) integer class labels (-1 where not a classification set)
+
+
+def min_pairwise_angle(X) -> float:
+    r"""Smallest angle, in radians, between the lines through two rows of ``X``.
+
+    ``X: (N, d)``. Returns :math:`\min_{i \ne j} \arccos |\langle x_i, x_j\rangle|
+    / (\|x_i\| \|x_j\|) \in [0, \pi/2]`; parallel and anti-parallel pairs both
+    give 0. A single point gives :math:`\pi/2`. Zero rows raise ``ValueError``.
+    """
+    X64 = np.asarray(X, dtype=np.float64)
+    if X64.ndim != 2:
+        raise ValueError(f"X must be a 2-d array (N, d), got shape {X64.shape}")
+    norms = np.linalg.norm(X64, axis=1)
+    if np.any(norms == 0):
+        raise ValueError(f"X has {int(np.sum(norms == 0))} zero rows; angles are undefined")
+    if X64.shape[0] < 2:
+        return float(np.pi / 2)
+    U = X64 / norms[:, None]
+    C = np.abs(U @ U.T)
+    np.fill_diagonal(C, 0.0)
+    return float(np.arccos(np.clip(C.max(), 0.0, 1.0)))
+
+
+def _concrete(x) -> bool:
+    """Whether ``x`` holds values (not a tracer inside ``jit``), so value checks can run."""
+    return not isinstance(x, jax.core.Tracer)
+
+
+def check_data(X, Y=None, *, min_angle: float | None = None, unit_norm: bool = False):
+    """Validate a data set and return ``(X, Y)`` as JAX arrays with ``Y: (N, k)``.
+
+    Raises ``ValueError`` naming the argument when ``X`` is not 2-d, ``Y`` does
+    not have ``N`` rows, an entry is NaN or infinite, ``unit_norm`` is asked for
+    and a row of ``X`` is not of norm 1, or ``min_angle`` (radians) is given and
+    two rows of ``X`` are closer to parallel than that.
+    """
+    X = jnp.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-d array (N, d), got shape {X.shape}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
+    if _concrete(X) and not np.all(np.isfinite(np.asarray(X))):
+        raise ValueError("X contains NaN or infinite entries")
+    if unit_norm and _concrete(X):
+        norms = np.linalg.norm(np.asarray(X, dtype=np.float64), axis=1)
+        worst = float(np.max(np.abs(norms - 1.0)))
+        if worst > 1e-5:
+            raise ValueError(
+                f"X must have unit-norm rows, but a row has norm off by {worst:.3g}; "
+                "normalise with X / ||x_i|| first"
+            )
+    if min_angle is not None and _concrete(X):
+        if not 0.0 <= min_angle <= np.pi / 2:
+            raise ValueError(f"min_angle must lie in [0, pi/2] radians, got {min_angle}")
+        angle = min_pairwise_angle(X)
+        if angle < min_angle or (min_angle == 0.0 and angle == 0.0):
+            raise ValueError(
+                f"X has two rows at angle {angle:.3g} rad, below min_angle = {min_angle:.3g}: "
+                "duplicate or (anti-)parallel inputs make the Gram matrix singular"
+            )
+    if Y is None:
+        return X, None
+    Y = jnp.asarray(Y)
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if Y.ndim != 2:
+        raise ValueError(f"Y must be a 1-d or 2-d array (N,) or (N, k), got shape {Y.shape}")
+    if Y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"X and Y must have the same number of rows N, got X: {X.shape[0]} and Y: {Y.shape[0]}"
+        )
+    if _concrete(Y) and not np.all(np.isfinite(np.asarray(Y))):
+        raise ValueError("Y contains NaN or infinite entries")
+    return X, Y
+
+
+def sphere_points(key, N: int, d: int, min_angle: float = 0.0, max_draws: int = 100_000):
+    r"""``N`` points on the unit sphere :math:`S^{d-1}`, rows of an ``(N, d)`` array.
+
+    Candidates are drawn uniformly (normalised Gaussians) and accepted greedily
+    when the angle between their line and the line of every accepted point is at
+    least ``min_angle`` radians. With ``min_angle = 0`` the points are i.i.d.
+    uniform. Raises ``ValueError`` when ``max_draws`` candidates do not give
+    ``N`` points (ask for a smaller angle, fewer points or a larger ``d``).
+    """
+    if not isinstance(N, (int, np.integer)) or N < 1:
+        raise ValueError(f"N must be a positive integer, got {N!r}")
+    if not isinstance(d, (int, np.integer)) or d < 1:
+        raise ValueError(f"d must be a positive integer, got {d!r}")
+    if not 0.0 <= min_angle <= np.pi / 2:
+        raise ValueError(f"min_angle must lie in [0, pi/2] radians, got {min_angle}")
+    if min_angle == 0.0:
+        G = jax.random.normal(key, (N, d))
+        return G / jnp.linalg.norm(G, axis=1, keepdims=True)
+    cos_max = np.cos(min_angle)
+    accepted = np.empty((N, d))
+    count, drawn, batch = 0, 0, max(4 * N, 256)
+    while count < N and drawn < max_draws:
+        key, sub = jax.random.split(key)
+        G = np.array(jax.random.normal(sub, (batch, d)), dtype=np.float64)
+        G /= np.linalg.norm(G, axis=1, keepdims=True)
+        for g in G:
+            drawn += 1
+            if count == 0 or np.max(np.abs(accepted[:count] @ g)) <= cos_max:
+                accepted[count] = g
+                count += 1
+                if count == N:
+                    break
+            if drawn >= max_draws:
+                break
+    if count < N:
+        raise ValueError(
+            f"could only place {count} of N = {N} points on S^{d - 1} with min_angle = "
+            f"{min_angle:.3g} rad after {drawn} draws: lower min_angle or N, or raise d"
+        )
+    return jnp.asarray(accepted, dtype=jnp.result_type(float))
+
+
+def teacher_labels(key, X, width: int = 64, depth: int = 2, n_out: int = 1):
+    r"""Labels ``Y: (N, n_out)`` from a random ReLU teacher network.
+
+    The teacher is the book's MLP (:mod:`lib.mlp`) with ``depth`` layers, hidden
+    width ``width`` and He initialisation. Each output column is centred and
+    scaled to unit root-mean-square, so :math:`\|Y\|_F^2 = N\,n_{\rm out}`.
+    """
+    from lib import mlp
+
+    X, _ = check_data(X)
+    if depth < 1:
+        raise ValueError(f"depth must be >= 1, got {depth}")
+    if width < 1 or n_out < 1:
+        raise ValueError(f"width and n_out must be positive, got width={width}, n_out={n_out}")
+    widths = (X.shape[1],) + (width,) * (depth - 1) + (n_out,)
+    net = mlp.MLP(widths)
+    params = mlp.init(key, net, scheme="he")
+    Y = mlp.apply(net, params, X)
+    Y = Y - Y.mean(axis=0, keepdims=True)
+    return Y / jnp.sqrt(jnp.mean(Y**2, axis=0, keepdims=True))
+
+
+def digits(classes=None, n: int | None = None, key=None, targets: str = "onehot") -> Dataset:
+    r"""scikit-learn's 8x8 handwritten digits, normalised as the theorems assume.
+
+    Each image (64 pixels) is centred by the mean image of the selected samples
+    and scaled to a unit-norm row, so :math:`\|x_i\|_2 = 1`.
+
+    ``classes``: the digits to keep (default all ten), relabelled ``0..C-1`` in
+    the given order. ``n``: keep ``n`` samples, drawn without replacement with
+    ``key`` (required then). ``targets``: ``"onehot"`` gives ``Y: (N, C)``;
+    ``"pm1"`` (two classes only) gives ``Y: (N, 1)`` with entries :math:`\pm 1`.
+    The data ship with scikit-learn: nothing is downloaded.
+    """
+    from sklearn.datasets import load_digits
+
+    raw = load_digits()
+    images, target = raw.data.astype(np.float64), raw.target
+    if classes is None:
+        classes = tuple(range(10))
+    classes = tuple(int(c) for c in classes)
+    if len(classes) < 2 or len(set(classes)) != len(classes) or not set(classes) <= set(range(10)):
+        raise ValueError(f"classes must be at least two distinct digits in 0..9, got {classes}")
+    if targets not in ("onehot", "pm1"):
+        raise ValueError(f"targets must be 'onehot' or 'pm1', got {targets!r}")
+    if targets == "pm1" and len(classes) != 2:
+        raise ValueError(f"targets='pm1' needs exactly two classes, got {classes}")
+    keep = np.isin(target, classes)
+    images, target = images[keep], target[keep]
+    labels = np.array([classes.index(t) for t in target])
+    if n is not None:
+        if key is None:
+            raise ValueError("digits(n=...) draws a random subset: pass key=jax.random.key(...)")
+        if not 1 <= n <= len(labels):
+            raise ValueError(f"n must lie in [1, {len(labels)}] for classes {classes}, got {n}")
+        idx = np.sort(np.asarray(jax.random.permutation(key, len(labels))[:n]))
+        images, labels = images[idx], labels[idx]
+    X = images - images.mean(axis=0, keepdims=True)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    if targets == "onehot":
+        Y = np.eye(len(classes))[labels]
+    else:
+        Y = np.where(labels == 0, 1.0, -1.0)[:, None]
+    dtype = jnp.result_type(float)
+    return Dataset(jnp.asarray(X, dtype), jnp.asarray(Y, dtype), jnp.asarray(labels))

@@ -1,0 +1,93 @@
+"""Spectral quantities that the convergence theorems depend on.
+
+Every theorem in the book is conditioned on a smallest eigenvalue (of a Gram
+matrix) or a smallest singular value (of a feature matrix). These are
+ill-conditioned in float32, so the functions here compute them in float64 with
+NumPy/SciPy whenever they receive concrete arrays. Inside a ``jax.jit`` trace
+(for per-step quantities recorded during training) they fall back to JAX in the
+working precision of the input, which is float64 when the caller has enabled
+``jax_enable_x64``.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["lam_min", "lam_max", "sigma_min", "spectral_norm", "as_float64"]
+
+
+def _is_traced(x) -> bool:
+    return isinstance(x, jax.core.Tracer)
+
+
+def as_float64(A, name: str = "A", ndim: int | None = None) -> np.ndarray:
+    """Return ``A`` as a finite float64 NumPy array, or raise ``ValueError``.
+
+    ``name`` is used in the error message; ``ndim`` (if given) is the required
+    number of dimensions.
+    """
+    arr = np.asarray(A, dtype=np.float64)
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(
+            f"{name} must be a {ndim}-d array, got shape {arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} contains {bad} non-finite entries (NaN or inf)")
+    return arr
+
+
+def _check_square(K, name: str):
+    shape = jnp.shape(K)
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ValueError(f"{name} must be a square matrix, got shape {shape}")
+
+
+def lam_min(K):
+    r"""Smallest eigenvalue :math:`\lambda_{\min}(K)` of a symmetric matrix.
+
+    ``K: (N, N)``. The matrix is symmetrised, :math:`(K + K^\top)/2`, before
+    the eigenvalue computation, so round-off asymmetry does not matter.
+    Returns a Python ``float`` computed in float64 (a JAX scalar inside jit).
+    """
+    _check_square(K, "K")
+    if _is_traced(K):
+        return jnp.linalg.eigvalsh(0.5 * (K + K.T))[0]
+    K64 = as_float64(K, "K", ndim=2)
+    return float(np.linalg.eigvalsh(0.5 * (K64 + K64.T))[0])
+
+
+def lam_max(K):
+    r"""Largest eigenvalue :math:`\lambda_{\max}(K)` of a symmetric matrix ``K: (N, N)``."""
+    _check_square(K, "K")
+    if _is_traced(K):
+        return jnp.linalg.eigvalsh(0.5 * (K + K.T))[-1]
+    K64 = as_float64(K, "K", ndim=2)
+    return float(np.linalg.eigvalsh(0.5 * (K64 + K64.T))[-1])
+
+
+def sigma_min(F):
+    r"""Smallest singular value :math:`\sigma_{\min}(F)` of ``F: (N, n)``.
+
+    This is the :math:`\min(N, n)`-th singular value. For a feature matrix with
+    ``n >= N`` it satisfies :math:`\sigma_{\min}(F)^2 = \lambda_{\min}(F F^\top)`,
+    the quantity the PL inequalities of the book are written in.
+    Returns a Python ``float`` computed in float64 (a JAX scalar inside jit).
+    """
+    if jnp.ndim(F) != 2:
+        raise ValueError(f"F must be a 2-d array, got shape {jnp.shape(F)}")
+    if _is_traced(F):
+        return jnp.linalg.svd(F, compute_uv=False)[-1]
+    F64 = as_float64(F, "F", ndim=2)
+    return float(np.linalg.svd(F64, compute_uv=False)[-1])
+
+
+def spectral_norm(W):
+    r"""Spectral norm :math:`\|W\|_2` (largest singular value) of ``W: (p, q)``."""
+    if jnp.ndim(W) != 2:
+        raise ValueError(f"W must be a 2-d array, got shape {jnp.shape(W)}")
+    if _is_traced(W):
+        return jnp.linalg.norm(W, 2)
+    W64 = as_float64(W, "W", ndim=2)
+    return float(np.linalg.norm(W64, 2))

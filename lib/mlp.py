@@ -1,0 +1,147 @@
+r"""Deep ReLU networks in the book's row layout.
+
+The forward pass of an ``L``-layer network (``L - 1`` hidden layers) is
+
+.. math::
+
+    F_0 = X, \qquad F_l = \mathrm{relu}(s_l\, F_{l-1} W_l)\ (l = 1, \dots, L-1),
+    \qquad F_L = s_L\, F_{L-1} W_L ,
+
+with ``X: (N, n_0)``, ``W_l: (n_{l-1}, n_l)`` and ``F_l: (N, n_l)``
+(:doc:`/book/notation`). The layer scales :math:`s_l` fix the parameterisation:
+
+* ``"standard"``: :math:`s_l = 1`; the initial variance sits in the weights
+  (:math:`[W_l]_{ij} \sim \mathcal N(0, \beta^2 / n_{l-1})`, LeCun
+  :math:`\beta^2 = 1`, He :math:`\beta^2 = 2`). This is the layout of Nguyen
+  (2021) and Nguyen & Mondelli (2020).
+* ``"ntk"``: :math:`s_1 = 1` and :math:`s_l = \sqrt{c_\sigma / n_{l-1}}` for
+  :math:`l \ge 2`, with :math:`\mathcal N(0, 1)` weights. This is the
+  parameterisation whose infinite-width kernels :func:`lib.kernels.relu_kernels`
+  computes; with ``L = 2``, :math:`c_\sigma = 1` and the ``"du"`` initialisation
+  it is the two-layer network of Du et al. (2019),
+  :math:`f(x) = m^{-1/2} \sum_r a_r \mathrm{relu}(w_r^\top x)`.
+
+Parameters are a list ``[W_1, ..., W_L]`` of arrays; the architecture is the
+hashable :class:`MLP`, so it can be a static argument of ``jax.jit``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["MLP", "SCHEMES", "init", "features", "apply", "activation_patterns", "layer_scales"]
+
+#: initialisation schemes and the parameterisation each belongs to
+SCHEMES = {"lecun": "standard", "he": "standard", "ntk": "ntk", "du": "ntk"}
+
+
+@dataclass(frozen=True)
+class MLP:
+    """Architecture of a deep ReLU network (hashable, so usable as a static jit argument)."""
+
+    widths: tuple  # (n_0, n_1, ..., n_L): input dimension, hidden widths, output dimension
+    parameterization: str = "standard"  # "standard" (s_l = 1) or "ntk" (s_l = sqrt(c_sigma / n_{l-1}))
+    c_sigma: float = 2.0  # NTK scale constant; 2 keeps E|F_l|^2 constant through ReLU layers
+
+    def __post_init__(self):
+        widths = tuple(self.widths)
+        if len(widths) < 2:
+            raise ValueError(
+                f"widths must list at least (n_0, n_L), got {widths!r}"
+            )
+        for i, n in enumerate(widths):
+            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+                raise ValueError(
+                    f"widths[{i}] = {n!r}: every width must be a positive integer"
+                )
+        if self.parameterization not in ("standard", "ntk"):
+            raise ValueError(
+                f"parameterization must be 'standard' or 'ntk', got {self.parameterization!r}"
+            )
+        if not self.c_sigma > 0:
+            raise ValueError(f"c_sigma must be positive, got {self.c_sigma}")
+        object.__setattr__(self, "widths", widths)
+
+    @property
+    def L(self) -> int:
+        """Number of weight layers (``L - 1`` hidden layers)."""
+        return len(self.widths) - 1
+
+
+def layer_scales(net: MLP) -> tuple:
+    r"""The layer scales :math:`(s_1, \dots, s_L)` of the parameterisation."""
+    if net.parameterization == "standard":
+        return (1.0,) * net.L
+    return (1.0,) + tuple((net.c_sigma / n) ** 0.5 for n in net.widths[1:-1])
+
+
+def init(key, net: MLP, scheme: str = "he") -> list:
+    r"""Random initial weights ``[W_1, ..., W_L]`` with ``W_l: (n_{l-1}, n_l)``.
+
+    ``scheme``:
+
+    * ``"lecun"``: :math:`\mathcal N(0, 1/n_{l-1})` entries (standard parameterisation);
+    * ``"he"``: :math:`\mathcal N(0, 2/n_{l-1})` entries (standard parameterisation);
+    * ``"ntk"``: :math:`\mathcal N(0, 1)` entries (NTK parameterisation);
+    * ``"du"``: :math:`\mathcal N(0, 1)` hidden weights and a :math:`\pm 1` output
+      layer, as in Du et al. (2019) (NTK parameterisation).
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {sorted(SCHEMES)}, got {scheme!r}")
+    if SCHEMES[scheme] != net.parameterization:
+        raise ValueError(
+            f"scheme {scheme!r} belongs to the {SCHEMES[scheme]!r} parameterisation, "
+            f"but net.parameterization = {net.parameterization!r}"
+        )
+    keys = jax.random.split(key, net.L)
+    params = []
+    for l, (k, n_in, n_out) in enumerate(zip(keys, net.widths[:-1], net.widths[1:]), start=1):
+        if scheme == "du" and l == net.L:
+            W = jax.random.rademacher(k, (n_in, n_out), dtype=jnp.result_type(float))
+        else:
+            W = jax.random.normal(k, (n_in, n_out))
+            if scheme in ("lecun", "he"):
+                W = W * jnp.sqrt((1.0 if scheme == "lecun" else 2.0) / n_in)
+        params.append(W)
+    return params
+
+
+def _check_params(net: MLP, params):
+    if len(params) != net.L:
+        raise ValueError(f"params must hold L = {net.L} weight matrices, got {len(params)}")
+    for l, (W, n_in, n_out) in enumerate(zip(params, net.widths[:-1], net.widths[1:]), start=1):
+        if jnp.shape(W) != (n_in, n_out):
+            raise ValueError(
+                f"params[{l - 1}] (W_{l}) must have shape {(n_in, n_out)}, got {jnp.shape(W)}"
+            )
+
+
+def features(net: MLP, params, X) -> list:
+    r"""Every feature matrix ``[F_0, F_1, ..., F_L]`` of the forward pass, ``F_l: (N, n_l)``."""
+    _check_params(net, params)
+    if jnp.ndim(X) != 2 or jnp.shape(X)[1] != net.widths[0]:
+        raise ValueError(f"X must have shape (N, {net.widths[0]}), got {jnp.shape(X)}")
+    F = [X]
+    for l, (s, W) in enumerate(zip(layer_scales(net), params), start=1):
+        G = s * (F[-1] @ W)
+        F.append(G if l == net.L else jax.nn.relu(G))
+    return F
+
+
+def apply(net: MLP, params, X):
+    """The network output ``F_L: (N, n_L)``."""
+    return features(net, params, X)[-1]
+
+
+def activation_patterns(net: MLP, params, X) -> list:
+    r"""Boolean activation patterns :math:`\mathbb 1\{s_l F_{l-1} W_l > 0\}` of the hidden layers.
+
+    Returns ``L - 1`` arrays of shape ``(N, n_l)``.
+    """
+    F = features(net, params, X)
+    return [
+        (s * (F[l - 1] @ params[l - 1])) > 0
+        for l, s in zip(range(1, net.L), layer_scales(net))
+    ]

@@ -1,0 +1,51 @@
+r"""Linear-rate arithmetic: predicted bounds, measured rates, fitted exponents.
+
+A linear (geometric) rate :math:`\rho` means
+:math:`\Phi_k - \Phi^* \le (1 - \rho)^k (\Phi_0 - \Phi^*)`. These helpers turn a
+theorem's :math:`\rho` into a curve, read the :math:`\rho` a run achieved off
+its loss history, and fit power laws (width against :math:`N`) on log-log axes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["linear_bound", "fitted_rate", "loglog_slope"]
+
+
+def linear_bound(loss0: float, rate: float, num_steps: int, loss_star: float = 0.0) -> np.ndarray:
+    r"""The curve :math:`\Phi^* + (1-\rho)^k (\Phi_0 - \Phi^*)`, ``k = 0..num_steps``, as ``(num_steps + 1,)``."""
+    if not 0 < rate <= 1:
+        raise ValueError(f"rate must lie in (0, 1], got {rate}")
+    if not loss0 >= loss_star:
+        raise ValueError(f"loss0 = {loss0} must be at least loss_star = {loss_star}")
+    k = np.arange(num_steps + 1)
+    return loss_star + (loss0 - loss_star) * (1.0 - rate) ** k
+
+
+def fitted_rate(loss, start: int = 0, stop: int | None = None, loss_star: float = 0.0) -> float:
+    r"""The rate :math:`\rho` of the least-squares fit :math:`\log(\Phi_k - \Phi^*) \approx a + k \log(1-\rho)`.
+
+    ``loss: (T+1,)``; the fit uses steps ``start..stop-1``. Raises ``ValueError``
+    when fewer than two usable (positive, finite) points remain.
+    """
+    loss = np.asarray(loss, dtype=np.float64)[start:stop] - loss_star
+    k = np.arange(start, start + len(loss))
+    good = np.isfinite(loss) & (loss > 0)
+    if good.sum() < 2:
+        raise ValueError(
+            f"need at least two positive finite values of loss - loss_star in steps [{start}, {stop}), "
+            f"got {int(good.sum())}"
+        )
+    slope = np.polyfit(k[good], np.log(loss[good]), 1)[0]
+    return float(1.0 - np.exp(slope))
+
+
+def loglog_slope(x, y) -> float:
+    r"""Slope :math:`p` of the least-squares fit :math:`\log y \approx c + p \log x` (a power law :math:`y \propto x^p`)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1 or len(x) < 2:
+        raise ValueError(f"x and y must be 1-d arrays of the same length >= 2, got {x.shape} and {y.shape}")
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("x and y must be positive for a log-log fit")
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])

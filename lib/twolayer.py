@@ -1,0 +1,98 @@
+r"""The over-parameterised two-layer ReLU network of Du et al. (2019).
+
+.. math::
+
+    f(W, x) = \frac{1}{\sqrt m} \sum_{r=1}^m a_r\, \mathrm{relu}(w_r^\top x),
+    \qquad w_r(0) \sim \mathcal N(0, I_d), \quad a_r \sim \mathrm{Unif}\{\pm 1\},
+
+trained on :math:`\Phi(W) = \tfrac12 \|f(W, X) - y\|^2` with the output weights
+:math:`a` fixed. It is the :class:`lib.mlp.MLP` with widths ``(d, m, 1)``, the
+``"ntk"`` parameterisation, :math:`c_\sigma = 1` and the ``"du"`` initialisation;
+this module adds what chapter 1 measures on it: the Gram matrix
+:math:`H(W)` of the first layer and the movement bound of the chapter's theorem.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lib import linalg, mlp, train
+from lib.data import check_data
+
+__all__ = ["TwoLayerRun", "network", "init", "predict", "gram", "movement_bound", "run"]
+
+
+def network(d: int, m: int) -> mlp.MLP:
+    """The architecture: widths ``(d, m, 1)``, NTK parameterisation with :math:`c_\\sigma = 1`."""
+    return mlp.MLP((d, m, 1), parameterization="ntk", c_sigma=1.0)
+
+
+def init(key, d: int, m: int):
+    r"""Initial ``(W, a)``: ``W: (d, m)`` with :math:`\mathcal N(0,1)` entries (column ``r`` is :math:`w_r`), ``a: (m, 1)`` of :math:`\pm1`."""
+    W, a = mlp.init(key, network(d, m), scheme="du")
+    return W, a
+
+
+def predict(W, a, X):
+    r"""Predictions :math:`f(W, x_i)`, ``(N,)``."""
+    return mlp.apply(network(W.shape[0], W.shape[1]), [W, a], X)[:, 0]
+
+
+def gram(W, X):
+    r"""The first-layer Gram matrix (NTK of :math:`W`) in closed form, ``(N, N)``:
+
+    .. math::
+
+        H_{ij}(W) = \frac1m\, x_i^\top x_j \sum_{r=1}^m
+        \mathbb 1\{w_r^\top x_i \ge 0,\ w_r^\top x_j \ge 0\}.
+
+    It equals :func:`lib.kernels.empirical_ntk` of :func:`predict` in ``W`` (a
+    test checks this) and does not depend on ``a`` since :math:`a_r^2 = 1`.
+    """
+    S = (X @ W >= 0).astype(X.dtype)
+    return (X @ X.T) * (S @ S.T) / W.shape[1]
+
+
+def movement_bound(N: int, loss0: float, lam0: float, m: int) -> float:
+    r"""The chapter's bound :math:`R' = 4\sqrt{2 N \Phi_0} / (\lambda_0 \sqrt m)` on :math:`\max_r \|w_r(k) - w_r(0)\|`."""
+    if not lam0 > 0:
+        raise ValueError(f"lam0 must be positive, got {lam0}")
+    return float(4.0 * np.sqrt(2.0 * N * loss0) / (lam0 * np.sqrt(m)))
+
+
+class TwoLayerRun(NamedTuple):
+    """A gradient-descent run of the two-layer network."""
+
+    W0: jax.Array  # (d, m) initial first-layer weights
+    a: jax.Array  # (m, 1) fixed output weights
+    W: jax.Array  # (d, m) final first-layer weights
+    history: train.History  # extras: "lam_min_H" = lambda_min(H(W_k)), "max_move" = max_r ||w_r(k) - w_r(0)||
+
+
+def run(key, X, Y, m: int, eta: float, num_steps: int) -> TwoLayerRun:
+    r"""Train the two-layer network of width ``m`` with gradient descent from a fresh initialisation.
+
+    ``X: (N, d)`` unit-norm rows, ``Y: (N,)`` or ``(N, 1)``. Records
+    :math:`\lambda_{\min}(H(W_k))` and :math:`\max_r\|w_r(k) - w_r(0)\|` at every step.
+    """
+    X, Y = check_data(X, Y, unit_norm=True)
+    if Y.shape[1] != 1:
+        raise ValueError(f"Y must have one output column for the two-layer network, got shape {Y.shape}")
+    if not isinstance(m, (int, np.integer)) or m < 1:
+        raise ValueError(f"m (width) must be a positive integer, got {m!r}")
+    y = Y[:, 0]
+    W0, a = init(key, X.shape[1], int(m))
+
+    def loss_fn(W):
+        return train.square_loss(predict(W, a, X), y)
+
+    extras = {
+        "lam_min_H": lambda W: linalg.lam_min(gram(W, X)),
+        "max_move": lambda W: jnp.max(jnp.linalg.norm(W - W0, axis=0)),
+    }
+    W, history = train.gradient_descent(loss_fn, W0, eta, num_steps, extras=extras)
+    return TwoLayerRun(W0, a, W, history)
+

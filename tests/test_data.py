@@ -1,0 +1,129 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from lib import data
+
+
+def test_sphere_points_are_unit_norm_and_separated():
+    X = data.sphere_points(jax.random.key(0), 30, 4, min_angle=0.4)
+    assert X.shape == (30, 4)
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, rtol=1e-12)
+    assert data.min_pairwise_angle(X) >= 0.4
+
+
+def test_sphere_points_without_separation_are_iid():
+    X = data.sphere_points(jax.random.key(0), 500, 3)
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(np.mean(X, axis=0), 0.0, atol=0.1)
+
+
+def test_sphere_points_are_reproducible():
+    a = data.sphere_points(jax.random.key(7), 10, 3, min_angle=0.2)
+    b = data.sphere_points(jax.random.key(7), 10, 3, min_angle=0.2)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_sphere_points_impossible_separation_raises():
+    with pytest.raises(ValueError, match="could only place .* of N = 50 points on S\\^1"):
+        data.sphere_points(jax.random.key(0), 50, 2, min_angle=1.0, max_draws=2000)
+
+
+@pytest.mark.parametrize("N,d,angle,match", [
+    (0, 3, 0.0, "N must be a positive integer, got 0"),
+    (3, 0, 0.0, "d must be a positive integer, got 0"),
+    (3, 2, 2.0, "min_angle must lie in \\[0, pi/2\\]"),
+    (2.5, 2, 0.0, "N must be a positive integer, got 2.5"),
+])
+def test_sphere_points_bad_arguments(N, d, angle, match):
+    with pytest.raises(ValueError, match=match):
+        data.sphere_points(jax.random.key(0), N, d, min_angle=angle)
+
+
+def test_min_pairwise_angle_treats_antiparallel_as_parallel():
+    X = np.array([[1.0, 0.0], [-2.0, 0.0], [0.0, 1.0]])
+    assert data.min_pairwise_angle(X) == pytest.approx(0.0, abs=1e-7)
+    assert data.min_pairwise_angle(np.array([[1.0, 0.0], [1.0, 1.0]])) == pytest.approx(np.pi / 4)
+    assert data.min_pairwise_angle(np.array([[1.0, 0.0]])) == pytest.approx(np.pi / 2)
+
+
+def test_min_pairwise_angle_errors():
+    with pytest.raises(ValueError, match="X must be a 2-d array"):
+        data.min_pairwise_angle(np.ones(3))
+    with pytest.raises(ValueError, match="X has 1 zero rows"):
+        data.min_pairwise_angle(np.array([[1.0, 0.0], [0.0, 0.0]]))
+
+
+def test_check_data_reshapes_vector_targets():
+    X, Y = data.check_data(np.eye(3), np.arange(3.0))
+    assert Y.shape == (3, 1)
+
+
+@pytest.mark.parametrize("X,Y,kwargs,match", [
+    (np.ones(3), None, {}, "X must be a 2-d array \\(N, d\\), got shape \\(3,\\)"),
+    (np.ones((0, 2)), None, {}, "X must have at least one row"),
+    (np.array([[1.0, np.nan]]), None, {}, "X contains NaN or infinite entries"),
+    (np.eye(3), np.ones(4), {}, "same number of rows N, got X: 3 and Y: 4"),
+    (np.eye(3), np.ones((3, 1, 1)), {}, "Y must be a 1-d or 2-d array"),
+    (np.eye(3), np.array([1.0, np.inf, 0.0]), {}, "Y contains NaN or infinite entries"),
+    (2 * np.eye(3), None, {"unit_norm": True}, "X must have unit-norm rows"),
+    (np.array([[1.0, 0.0], [1.0, 0.0]]), None, {"min_angle": 0.0}, "duplicate or \\(anti-\\)parallel"),
+    (np.array([[1.0, 0.0], [1.0, 0.1]]), None, {"min_angle": 0.2}, "below min_angle = 0.2"),
+    (np.eye(2), None, {"min_angle": -1.0}, "min_angle must lie in"),
+])
+def test_check_data_errors(X, Y, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.check_data(X, Y, **kwargs)
+
+
+def test_check_data_accepts_separated_unit_data():
+    X = data.sphere_points(jax.random.key(1), 5, 3, min_angle=0.3)
+    X2, _ = data.check_data(X, unit_norm=True, min_angle=0.3)
+    np.testing.assert_array_equal(X, X2)
+
+
+def test_teacher_labels_are_standardised():
+    X = data.sphere_points(jax.random.key(0), 40, 5)
+    Y = data.teacher_labels(jax.random.key(1), X, width=32, depth=3, n_out=2)
+    assert Y.shape == (40, 2)
+    np.testing.assert_allclose(np.mean(Y, axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(np.mean(Y**2, axis=0), 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"depth": 0}, "depth must be >= 1"),
+    ({"width": 0}, "width and n_out must be positive"),
+    ({"n_out": 0}, "width and n_out must be positive"),
+])
+def test_teacher_labels_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.teacher_labels(jax.random.key(0), np.eye(3), **kwargs)
+
+
+def test_digits_full_set_is_normalised():
+    ds = data.digits()
+    assert ds.X.shape == (1797, 64) and ds.Y.shape == (1797, 10)
+    np.testing.assert_allclose(np.linalg.norm(ds.X, axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(np.argmax(ds.Y, axis=1), ds.labels)
+
+
+def test_digits_binary_pm1_subset():
+    ds = data.digits(classes=(3, 8), n=50, key=jax.random.key(0), targets="pm1")
+    assert ds.X.shape == (50, 64) and ds.Y.shape == (50, 1)
+    assert set(np.unique(ds.Y)) == {-1.0, 1.0}
+    np.testing.assert_array_equal(ds.Y[:, 0] == 1.0, ds.labels == 0)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"classes": (1,)}, "at least two distinct digits"),
+    ({"classes": (1, 1)}, "at least two distinct digits"),
+    ({"classes": (1, 12)}, "at least two distinct digits"),
+    ({"targets": "labels"}, "targets must be 'onehot' or 'pm1'"),
+    ({"targets": "pm1"}, "needs exactly two classes"),
+    ({"n": 10}, "pass key="),
+    ({"n": 0, "key": jax.random.key(0)}, "n must lie in \\[1, 1797\\]"),
+])
+def test_digits_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.digits(**kwargs)

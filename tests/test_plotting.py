@@ -1,0 +1,51 @@
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from lib import explore, plotting
+
+
+def test_house_style_has_opaque_white_backgrounds():
+    plotting.use_house_style()
+    assert mpl.rcParams["figure.facecolor"] == "white"
+    assert mpl.rcParams["savefig.facecolor"] == "white"
+    assert mpl.rcParams["savefig.transparent"] is False
+    cycle = mpl.rcParams["axes.prop_cycle"].by_key()
+    assert len(set(cycle["linestyle"])) == len(cycle["color"])  # every colour has its own dash
+
+
+def test_loss_vs_bound_draws_both_curves_on_log_axis():
+    ax = plotting.loss_vs_bound(2.0 ** -np.arange(10), 3.0 * 0.9 ** np.arange(10))
+    assert ax.get_yscale() == "log"
+    assert [line.get_label() for line in ax.get_lines()] == ["guaranteed bound", "measured"]
+    plt.close("all")
+
+
+def test_loss_vs_bound_subtracts_loss_star():
+    ax = plotting.loss_vs_bound(np.array([3.0, 2.0]), np.array([3.0, 2.5]), loss_star=1.0)
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [2.0, 1.0])
+    plt.close("all")
+
+
+def test_loss_vs_bound_shape_mismatch():
+    with pytest.raises(ValueError, match="loss and bound must be 1-d arrays of the same length"):
+        plotting.loss_vs_bound(np.ones(3), np.ones(4))
+
+
+def test_two_layer_explorer_plots_loss_bound_and_eigenvalue():
+    fig = explore.two_layer(width=200, eta=0.5, num_steps=50)
+    ax_loss, ax_lam = fig.axes
+    assert ax_loss.get_yscale() == "log"
+    measured = ax_loss.get_lines()[1].get_ydata()
+    assert len(measured) == 51 and np.all(np.isfinite(measured)) and measured[-1] < measured[0]
+    lam0 = explore.two_layer_data()[2]
+    assert ax_lam.get_lines()[1].get_ydata()[0] == pytest.approx(lam0)
+    plt.close(fig)
+
+
+def test_two_layer_explorer_reports_divergence_in_the_figure():
+    fig = explore.two_layer(width=200, eta=50.0, num_steps=20)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any("diverged" in t and "eta = 50" in t for t in texts)
+    plt.close(fig)
