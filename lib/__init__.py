@@ -6,14 +6,20 @@ Each module holds one idea of the book:
 * :mod:`lib.mlp`: deep ReLU networks in the book's row layout;
 * :mod:`lib.twolayer`: the two-layer network of Du et al. and its Gram matrix;
 * :mod:`lib.kernels`: empirical NTK, analytic ReLU kernels, Du et al.'s :math:`H^\\infty`;
+* :mod:`lib.lastlayer`: chapter 2's theorem, tracked through the last hidden layer;
+* :mod:`lib.report`: the report format of every theorem check;
+* :mod:`lib.sweep`: the smallest width at which a property holds;
 * :mod:`lib.train`: full-batch gradient descent with a per-step history;
 * :mod:`lib.linalg`: smallest eigenvalues and singular values in float64;
 * :mod:`lib.rates`: linear-rate bounds, measured rates, log-log slopes;
 * :mod:`lib.plotting`: the house style and measured-against-predicted plots;
 * :mod:`lib.explore`: the functions behind the chapters' interactive explorers.
 """
-from lib import data, kernels, linalg, mlp, rates, train, twolayer
-from lib import explore, plotting
+from lib import data, kernels, linalg, mlp, rates, report, sweep, train, twolayer
+from lib import explore, lastlayer, plotting
 
-__all__ = ["data", "explore", "kernels", "linalg", "mlp", "plotting", "rates", "train", "twolayer"]
+__all__ = [
+    "data", "explore", "kernels", "lastlayer", "linalg", "mlp", "plotting", "rates", "report", "sweep",
+    "train", "twolayer",
+]
 __version__ = "0.1.0"

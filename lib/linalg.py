@@ -6,7 +6,9 @@ ill-conditioned in float32, so the functions here compute them in float64 with
 NumPy/SciPy whenever they receive concrete arrays. Inside a ``jax.jit`` trace
 (for per-step quantities recorded during training) they fall back to JAX in the
 working precision of the input, which is float64 when the caller has enabled
-``jax_enable_x64``.
+``jax_enable_x64``; singular values are then taken from the eigenvalues of the
+Gram matrix on the short side, which squares the condition number (harmless in
+float64, where the chapters record them).
 """
 from __future__ import annotations
 
@@ -44,6 +46,12 @@ def _check_square(K, name: str):
         raise ValueError(f"{name} must be a square matrix, got shape {shape}")
 
 
+def _small_gram(A):
+    # the Gram matrix on the short side: its eigenvalues are the squared singular values of A.
+    # (A traced SVD of a very wide matrix can allocate its full square factor.)
+    return A @ A.T if A.shape[0] <= A.shape[1] else A.T @ A
+
+
 def lam_min(K):
     r"""Smallest eigenvalue :math:`\lambda_{\min}(K)` of a symmetric matrix.
 
@@ -78,7 +86,7 @@ def sigma_min(F):
     if jnp.ndim(F) != 2:
         raise ValueError(f"F must be a 2-d array, got shape {jnp.shape(F)}")
     if _is_traced(F):
-        return jnp.linalg.svd(F, compute_uv=False)[-1]
+        return jnp.sqrt(jnp.maximum(jnp.linalg.eigvalsh(_small_gram(F))[0], 0.0))
     F64 = as_float64(F, "F", ndim=2)
     return float(np.linalg.svd(F64, compute_uv=False)[-1])
 
@@ -88,6 +96,6 @@ def spectral_norm(W):
     if jnp.ndim(W) != 2:
         raise ValueError(f"W must be a 2-d array, got shape {jnp.shape(W)}")
     if _is_traced(W):
-        return jnp.linalg.norm(W, 2)
+        return jnp.sqrt(jnp.linalg.eigvalsh(_small_gram(W))[-1])
     W64 = as_float64(W, "W", ndim=2)
     return float(np.linalg.norm(W64, 2))

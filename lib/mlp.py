@@ -31,10 +31,13 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 
-__all__ = ["MLP", "SCHEMES", "init", "features", "apply", "activation_patterns", "layer_scales"]
+__all__ = [
+    "MLP", "SCHEMES", "init", "features", "apply", "activation_patterns", "layer_scales",
+    "backward_factors", "ntk_gram",
+]
 
 #: initialisation schemes and the parameterisation each belongs to
-SCHEMES = {"lecun": "standard", "he": "standard", "ntk": "ntk", "du": "ntk"}
+SCHEMES = {"lecun": "standard", "he": "standard", "zero_output": "standard", "ntk": "ntk", "du": "ntk"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ def init(key, net: MLP, scheme: str = "he") -> list:
 
     * ``"lecun"``: :math:`\mathcal N(0, 1/n_{l-1})` entries (standard parameterisation);
     * ``"he"``: :math:`\mathcal N(0, 2/n_{l-1})` entries (standard parameterisation);
+    * ``"zero_output"``: He hidden layers and :math:`W_L = 0` (standard
+      parameterisation): the small-output-layer initialisation of chapter 2;
     * ``"ntk"``: :math:`\mathcal N(0, 1)` entries (NTK parameterisation);
     * ``"du"``: :math:`\mathcal N(0, 1)` hidden weights and a :math:`\pm 1` output
       layer, as in Du et al. (2019) (NTK parameterisation).
@@ -100,9 +105,11 @@ def init(key, net: MLP, scheme: str = "he") -> list:
     for l, (k, n_in, n_out) in enumerate(zip(keys, net.widths[:-1], net.widths[1:]), start=1):
         if scheme == "du" and l == net.L:
             W = jax.random.rademacher(k, (n_in, n_out), dtype=jnp.result_type(float))
+        elif scheme == "zero_output" and l == net.L:
+            W = jnp.zeros((n_in, n_out))
         else:
             W = jax.random.normal(k, (n_in, n_out))
-            if scheme in ("lecun", "he"):
+            if scheme in ("lecun", "he", "zero_output"):
                 W = W * jnp.sqrt((1.0 if scheme == "lecun" else 2.0) / n_in)
         params.append(W)
     return params
@@ -145,3 +152,50 @@ def activation_patterns(net: MLP, params, X) -> list:
         (s * (F[l - 1] @ params[l - 1])) > 0
         for l, s in zip(range(1, net.L), layer_scales(net))
     ]
+
+
+def backward_factors(net: MLP, params, X) -> list:
+    r"""The backward factors :math:`B_l = \partial F_L / \partial G_l` of every layer, with :math:`G_l = s_l F_{l-1} W_l`.
+
+    For output unit ``a``, :math:`B_L^{(a)}` has rows :math:`e_a^\top` and
+    :math:`B_l^{(a)} = (B_{l+1}^{(a)} (s_{l+1} W_{l+1})^\top) \circ \mathbb 1\{G_l > 0\}`.
+    Returns ``[B_1, ..., B_L]`` with ``B_l: (n_L, N, n_l)``. One forward and one
+    backward pass (per output unit).
+    """
+    F = features(net, params, X)
+    scales = layer_scales(net)
+    N, n_L = X.shape[0], net.widths[-1]
+    B = jnp.broadcast_to(jnp.eye(n_L, dtype=X.dtype)[:, None, :], (n_L, N, n_L))
+    out = [B]
+    for l in range(net.L - 1, 0, -1):  # l = L-1, ..., 1
+        mask = (scales[l - 1] * (F[l - 1] @ params[l - 1])) > 0
+        B = (B @ (scales[l] * params[l]).T) * mask
+        out.append(B)
+    return out[::-1]
+
+
+def ntk_gram(net: MLP, params, X):
+    r"""The empirical NTK Gram matrix of the network in closed form.
+
+    .. math::
+
+        K = \sum_{l=1}^{L} s_l^2\,(F_{l-1} F_{l-1}^\top) \circ (B_l B_l^\top),
+
+    from one forward and one backward pass (:func:`backward_factors`). For a
+    scalar output ``K: (N, N)``; for ``n_L`` outputs ``K: (N n_L, N n_L)``,
+    sample-major like :func:`lib.kernels.empirical_ntk`, which it equals.
+    Its last term is :math:`(F_{L-1}F_{L-1}^\top) \otimes I` (standard
+    parameterisation), so by the Schur product theorem
+    :math:`\lambda_{\min}(K) \ge \sigma_{\min}(F_{L-1})^2` when
+    :math:`n_{L-1} \ge N`.
+    """
+    F = features(net, params, X)
+    B = backward_factors(net, params, X)
+    N, n_L = X.shape[0], net.widths[-1]
+    K = jnp.zeros((N, n_L, N, n_L), dtype=F[-1].dtype)
+    for s, F_prev, B_l in zip(layer_scales(net), F[:-1], B):
+        P = s**2 * (F_prev @ F_prev.T)  # (N, N)
+        Q = jnp.einsum("aik,bjk->iajb", B_l, B_l)  # (N, n_L, N, n_L)
+        K = K + P[:, None, :, None] * Q
+    K = K.reshape(N * n_L, N * n_L)
+    return K

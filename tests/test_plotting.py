@@ -49,3 +49,20 @@ def test_two_layer_explorer_reports_divergence_in_the_figure():
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert any("diverged" in t and "eta = 50" in t for t in texts)
     plt.close(fig)
+
+
+def test_deep_relu_explorer_plots_loss_and_sigma_min():
+    fig = explore.deep_relu(depth=3, width=64, scheme="he", eta_scale=1.0, num_steps=30)
+    ax_loss, ax_sig = fig.axes
+    assert ax_loss.get_yscale() == "log"
+    assert "fails" in ax_loss.get_title()
+    sig = ax_sig.get_lines()[0].get_ydata()
+    assert len(sig) == 31 and np.all(sig > 0)
+    assert ax_sig.get_lines()[1].get_ydata()[0] == pytest.approx(sig[0] / 2)
+    plt.close(fig)
+
+
+def test_deep_relu_explorer_reports_divergence():
+    fig = explore.deep_relu(depth=2, width=64, eta_scale=50.0, num_steps=30)
+    assert any("diverged" in t.get_text() for ax in fig.axes for t in ax.texts)
+    plt.close(fig)

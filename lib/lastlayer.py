@@ -1,0 +1,202 @@
+r"""Chapter 2: convergence tracked through the last hidden layer only.
+
+For the standard-parameterised ReLU network of :mod:`lib.mlp`
+(:math:`F_l = \mathrm{relu}(F_{l-1}W_l)`, :math:`F_L = F_{L-1}W_L`) trained by
+gradient descent on :math:`\Phi = \tfrac12\|F_L - Y\|_F^2`, the book's theorem
+(``thm-lastlayer`` in chapter 2) needs only:
+
+* :math:`\alpha_0 = \sigma_{\min}(F_{L-1}(\theta_0)) > 0` (so :math:`n_{L-1} \ge N`);
+* bounds :math:`\bar\lambda_l = \|W_l^0\|_2 + \rho_l` on the weight norms in a
+  ball of radii :math:`\rho_l` around the initialisation.
+
+From these it builds the constants of the proof, all functions of
+:math:`\|X\|_F` and the :math:`\bar\lambda_l`:
+
+* feature Lipschitz constants :math:`\mathrm{Lip}_l = \|X\|_F \prod_{p<L, p\ne l}\bar\lambda_p` (:func:`feature_lipschitz`);
+* gradient bounds :math:`G_l = \|X\|_F \prod_{p \ne l}\bar\lambda_p` for :math:`l < L`, and
+  :math:`G_L = \bar F := \|F_{L-1}^0\|_2 + \alpha_0/2`, a bound on :math:`\|F_{L-1}\|_2` wherever
+  the features have moved less than :math:`\alpha_0/2` (:func:`gradient_bounds`);
+* the cross constant :math:`C_\times = \|X\|_F^2\sum_{l < L}\prod_{p\ne l}\bar\lambda_p^2`
+  of the one-step descent lemma (:func:`cross_constant`);
+* the trajectory lengths :math:`D_l = 16\,G_l\sqrt{2\Phi_0}/\alpha_0^2` (:func:`trajectory_bounds`).
+
+:func:`theorem_check` evaluates every hypothesis on a given network;
+:func:`run` trains one and records what the chapter's lemmas talk about.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lib import linalg, mlp, train
+from lib.data import check_data
+from lib.report import Hypothesis, TheoremReport
+
+__all__ = [
+    "feature_lipschitz", "gradient_bounds", "cross_constant", "trajectory_bounds",
+    "radii", "theorem_check", "LastLayerRun", "run",
+]
+
+THEOREM = "Theorem (linear rate from the last hidden layer, chapter 2)"
+
+
+def _prod_except(values, skip, upto=None):
+    vals = values[:upto] if upto is not None else values
+    return math.prod(v for p, v in enumerate(vals) if p != skip)
+
+
+def feature_lipschitz(X_norm: float, lam_bar) -> list:
+    r"""``Lip_l`` for ``l = 1..L-1``: :math:`\|F_{L-1}(\theta) - F_{L-1}(\theta')\|_F \le \sum_l \mathrm{Lip}_l \|W_l - W_l'\|_2`.
+
+    ``X_norm`` is :math:`\|X\|_F`; ``lam_bar`` the norm bounds :math:`(\bar\lambda_1, \dots, \bar\lambda_L)`.
+    """
+    L = len(lam_bar)
+    return [X_norm * _prod_except(lam_bar, l, upto=L - 1) for l in range(L - 1)]
+
+
+def gradient_bounds(X_norm: float, lam_bar, F_bar: float) -> list:
+    r"""``G_l`` for ``l = 1..L``: :math:`\|\nabla_{W_l}\Phi\|_F \le G_l \|F_L - Y\|_F`.
+
+    :math:`G_l = \|X\|_F\prod_{p\ne l}\bar\lambda_p` for :math:`l < L` and :math:`G_L = \bar F`
+    (``F_bar``, a bound on :math:`\|F_{L-1}\|_2`).
+    """
+    return [X_norm * _prod_except(lam_bar, l) for l in range(len(lam_bar) - 1)] + [F_bar]
+
+
+def cross_constant(X_norm: float, lam_bar) -> float:
+    r""":math:`C_\times = \|X\|_F^2\sum_{l<L}\prod_{p\ne l}\bar\lambda_p^2`: the one-step descent lemma reads
+    :math:`\Phi_{k+1} \le \Phi_k - \eta(1 - \eta\bar F^2)\|F_{L-1}^\top r_k\|_F^2 + (2\eta C_\times + 2\eta^2 C_\times^2)\Phi_k`."""
+    return sum((X_norm * _prod_except(lam_bar, l)) ** 2 for l in range(len(lam_bar) - 1))
+
+
+def trajectory_bounds(X_norm: float, lam_bar, F_bar: float, loss0: float, alpha0: float) -> list:
+    r"""``D_l = 16 G_l \sqrt{2\Phi_0} / \alpha_0^2``: how far :math:`W_l` can travel along the whole run."""
+    return [16.0 * g * math.sqrt(2.0 * loss0) / alpha0**2 for g in gradient_bounds(X_norm, lam_bar, F_bar)]
+
+
+def radii(X_norm: float, W_norms0, F_bar: float, loss0: float, alpha0: float, max_iter: int = 2000):
+    r"""The smallest radii :math:`\rho` with :math:`D_l(\rho) \le \rho_l` for every ``l``, or ``None``.
+
+    :math:`D` is increasing in :math:`\rho` (through :math:`\bar\lambda_l = \|W_l^0\|_2 + \rho_l`),
+    so the iteration :math:`\rho \leftarrow D(\rho)` from :math:`\rho = 0` increases to the
+    smallest fixed point when one exists, and grows without bound otherwise.
+    """
+    rho = [0.0] * len(W_norms0)
+    scale = max(1.0, *W_norms0)
+    for _ in range(max_iter):
+        new = trajectory_bounds(X_norm, [w + r for w, r in zip(W_norms0, rho)], F_bar, loss0, alpha0)
+        if any(not math.isfinite(r) or r > 1e6 * scale for r in new):
+            return None
+        if all(abs(a - b) <= 1e-12 * max(abs(a), 1e-300) for a, b in zip(new, rho)):
+            return new
+        rho = new
+    return None
+
+
+def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
+    r"""Every hypothesis of chapter 2's theorem, measured on ``params`` (the initialisation).
+
+    The radii are the smallest self-consistent ones (:func:`radii`), so H3 holds
+    whenever any radii do. The hypotheses:
+
+    * H0: :math:`n_{L-1} \ge N` and :math:`\alpha_0 > 0`;
+    * H1: :math:`C_\times \le \alpha_0^2/32` (cross term dominated);
+    * H2: :math:`\sum_{l<L}\mathrm{Lip}_l D_l \le \alpha_0/2` (features stay well conditioned);
+    * H3: :math:`D_l \le \rho_l` for every ``l`` (the run stays in the ball);
+    * H4: :math:`\eta \le 1 / (2\bar F^2)` (step size).
+
+    When all hold, the guaranteed rate is :math:`\eta\alpha_0^2/8`. A network that
+    cannot satisfy the theorem gets a report saying which hypothesis fails and why.
+    """
+    if net.parameterization != "standard":
+        raise ValueError(
+            f"the chapter 2 theorem is for the standard parameterisation, got net.parameterization = "
+            f"{net.parameterization!r}"
+        )
+    X, Y = check_data(X, Y)
+    if Y.shape[1] != net.widths[-1]:
+        raise ValueError(f"Y must have n_L = {net.widths[-1]} columns, got shape {Y.shape}")
+    if not (np.isfinite(eta) and eta > 0):
+        raise ValueError(f"eta (step size) must be a positive finite number, got {eta!r}")
+    N, n_last = X.shape[0], net.widths[-2]
+    F = mlp.features(net, params, X)
+    loss0 = float(train.square_loss(F[-1], Y))
+    X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
+    W_norms0 = [linalg.spectral_norm(W) for W in params]
+    alpha0 = linalg.sigma_min(F[-2]) if n_last >= N else 0.0
+    F_bar = linalg.spectral_norm(F[-2]) + alpha0 / 2
+    q = {"N": N, "n_last": n_last, "alpha0": alpha0, "loss0": loss0, "X_norm": X_norm, "W_norms0": W_norms0,
+         "F_bar": F_bar}
+
+    wide = n_last >= N and alpha0 > 0
+    note0 = (f"n_(L-1) = {n_last} < N = {N}: F_(L-1) cannot have full row rank" if n_last < N
+             else "F_(L-1) is rank deficient at initialisation" if alpha0 <= 0 else "")
+    hyps = [Hypothesis("H0", "N <= n_(L-1) and alpha_0 > 0", float(N), float(n_last), wide, note0)]
+    rho = radii(X_norm, W_norms0, F_bar, loss0, alpha0) if wide else None
+    if rho is None:
+        why = "needs H0" if not wide else "the trajectory bounds D_l(rho) <= rho_l have no solution"
+        for name, statement in [("H1", "C_cross <= alpha_0^2 / 32"), ("H2", "sum_l Lip_l D_l <= alpha_0 / 2"),
+                                ("H3", "D_l <= rho_l for every l"), ("H4", "eta <= 1 / (2 F_bar^2)")]:
+            hyps.append(Hypothesis(name, statement, math.inf, alpha0, False, why))
+        return TheoremReport(THEOREM, tuple(hyps), math.nan, q)
+
+    lam_bar = [w + r for w, r in zip(W_norms0, rho)]
+    C_cross = cross_constant(X_norm, lam_bar)
+    D = trajectory_bounds(X_norm, lam_bar, F_bar, loss0, alpha0)
+    lip = feature_lipschitz(X_norm, lam_bar)
+    move = sum(a * b for a, b in zip(lip, D[:-1]))
+    q.update(rho=rho, lam_bar=lam_bar, C_cross=C_cross, D=D, feature_move=move)
+    hyps += [
+        Hypothesis("H1", "C_cross <= alpha_0^2 / 32", C_cross, alpha0**2 / 32, C_cross <= alpha0**2 / 32,
+                   "the cross term of the descent lemma beats the output-layer PL term"),
+        Hypothesis("H2", "sum_l Lip_l D_l <= alpha_0 / 2", move, alpha0 / 2, move <= alpha0 / 2,
+                   "the features may move too far to keep sigma_min >= alpha_0 / 2"),
+        Hypothesis("H3", "D_l <= rho_l for every l", max(d / r for d, r in zip(D, rho)), 1.0 + 1e-9, True, ""),
+        Hypothesis("H4", "eta <= 1 / (2 F_bar^2)", float(eta), 1 / (2 * F_bar**2), eta <= 1 / (2 * F_bar**2),
+                   "step size too large for the one-step descent lemma"),
+    ]
+    report = TheoremReport(THEOREM, tuple(hyps), math.nan, q)
+    return report._replace(rate=eta * alpha0**2 / 8) if report.holds else report
+
+
+class LastLayerRun(NamedTuple):
+    """A gradient-descent run of the deep network with chapter 2's per-step records."""
+
+    params0: list  # initial weights
+    params: list  # final weights
+    history: train.History  # extras: see run()
+
+
+def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> LastLayerRun:
+    r"""Gradient descent on all layers, recording at every step :math:`k`:
+
+    * ``"sigma_min_F"``: :math:`\sigma_{\min}(F_{L-1}(\theta_k))`;
+    * ``"W_norms"``: :math:`(\|W_l^k\|_2)_{l=1..L}`, shape ``(T+1, L)``;
+    * ``"grad_norms"``: :math:`(\|\nabla_{W_l}\Phi(\theta_k)\|_F)_{l}`, shape ``(T+1, L)``;
+    * ``"W_moves"``: :math:`(\|W_l^k - W_l^0\|_2)_{l}`, shape ``(T+1, L)``;
+    * ``"F_norm"``: :math:`\|F_{L-1}(\theta_k)\|_2`;
+    * ``"feature_move"``: :math:`\|F_{L-1}(\theta_k) - F_{L-1}(\theta_0)\|_F`.
+    """
+    X, Y = check_data(X, Y)
+    if Y.shape[1] != net.widths[-1]:
+        raise ValueError(f"Y must have n_L = {net.widths[-1]} columns, got shape {Y.shape}")
+    F0 = mlp.features(net, params0, X)[-2]
+
+    def loss_fn(params):
+        return train.square_loss(mlp.apply(net, params, X), Y)
+
+    grad_fn = jax.grad(loss_fn)
+    extras = {
+        "sigma_min_F": lambda p: linalg.sigma_min(mlp.features(net, p, X)[-2]),
+        "W_norms": lambda p: jnp.stack([linalg.spectral_norm(W) for W in p]),
+        "grad_norms": lambda p: jnp.stack([jnp.linalg.norm(g) for g in grad_fn(p)]),
+        "W_moves": lambda p: jnp.stack([linalg.spectral_norm(W - W0) for W, W0 in zip(p, params0)]),
+        "F_norm": lambda p: linalg.spectral_norm(mlp.features(net, p, X)[-2]),
+        "feature_move": lambda p: jnp.linalg.norm(mlp.features(net, p, X)[-2] - F0),
+    }
+    params, history = train.gradient_descent(loss_fn, list(params0), eta, num_steps, extras=extras)
+    return LastLayerRun(list(params0), params, history)

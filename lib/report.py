@@ -1,0 +1,69 @@
+r"""The report format every chapter's theorem check returns.
+
+A theorem of the book has hypotheses of the form "measured left side
+:math:`\le` right side". A :class:`TheoremReport` lists each hypothesis with
+both sides as measured on a given network and data set, whether it holds, and
+why not when it does not, plus the rate the theorem then guarantees. Reports
+print as a plain-text table, so a chapter can show them as they are.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+__all__ = ["Hypothesis", "TheoremReport"]
+
+
+class Hypothesis(NamedTuple):
+    """One hypothesis of a theorem, evaluated: ``lhs <= rhs``."""
+
+    name: str  # short label, e.g. "H1"
+    statement: str  # the inequality in words or symbols
+    lhs: float  # measured left side (inf when it cannot be computed)
+    rhs: float  # measured right side
+    holds: bool  # whether lhs <= rhs
+    note: str = ""  # why it fails, when it does
+
+
+class TheoremReport(NamedTuple):
+    """Every hypothesis of a theorem on one network, and the guaranteed rate if all hold."""
+
+    theorem: str  # which theorem (label in the book)
+    hypotheses: tuple  # of Hypothesis
+    rate: float  # guaranteed per-step rate rho (Phi_k <= (1 - rho)^k Phi_0); nan unless all hold
+    quantities: dict  # the measured constants the hypotheses are built from
+
+    @property
+    def holds(self) -> bool:
+        """Whether every hypothesis holds (then the theorem's conclusions follow)."""
+        return all(h.holds for h in self.hypotheses)
+
+    @property
+    def failed(self) -> tuple:
+        """The names of the hypotheses that fail."""
+        return tuple(h.name for h in self.hypotheses if not h.holds)
+
+    def table(self) -> str:
+        """A plain-text table: hypothesis, left side, right side, holds, note."""
+        lines = [f"{self.theorem}", f"{'':4} {'hypothesis':<44} {'left side':>11} {'right side':>11}  holds"]
+        for h in self.hypotheses:
+            lines.append(
+                f"{h.name:<4} {h.statement:<44} {_fmt(h.lhs):>11} {_fmt(h.rhs):>11}  {'yes' if h.holds else 'NO'}"
+                + (f"  ({h.note})" if h.note and not h.holds else "")
+            )
+        if self.holds:
+            lines.append(f"all hypotheses hold: guaranteed rate rho = {self.rate:.4g} per step")
+        else:
+            lines.append(f"fails: {', '.join(self.failed)}; the theorem guarantees nothing here")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def _fmt(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if math.isinf(x):
+        return "inf"
+    return f"{x:.4g}"
