@@ -135,31 +135,38 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
     wide = n_last >= N and alpha0 > 0
     note0 = (f"n_(L-1) = {n_last} < N = {N}: F_(L-1) cannot have full row rank" if n_last < N
              else "F_(L-1) is rank deficient at initialisation" if alpha0 <= 0 else "")
-    hyps = [Hypothesis("H0", "N <= n_(L-1) and alpha_0 > 0", float(N), float(n_last), wide, note0)]
+    h0 = Hypothesis("H0", "N <= n_(L-1) and alpha_0 > 0", float(N), float(n_last), wide, note0)
+    h4 = Hypothesis("H4", "eta <= 1 / (2 F_bar^2)", float(eta), 1 / (2 * F_bar**2), eta <= 1 / (2 * F_bar**2),
+                    "step size too large for the one-step descent lemma")
     rho = radii(X_norm, W_norms0, F_bar, loss0, alpha0) if wide else None
-    if rho is None:
-        why = "needs H0" if not wide else "the trajectory bounds D_l(rho) <= rho_l have no solution"
-        for name, statement in [("H1", "C_cross <= alpha_0^2 / 32"), ("H2", "sum_l Lip_l D_l <= alpha_0 / 2"),
-                                ("H3", "D_l <= rho_l for every l"), ("H4", "eta <= 1 / (2 F_bar^2)")]:
-            hyps.append(Hypothesis(name, statement, math.inf, alpha0, False, why))
-        return TheoremReport(THEOREM, tuple(hyps), math.nan, q)
-
-    lam_bar = [w + r for w, r in zip(W_norms0, rho)]
+    # without self-consistent radii, H1 and H2 are shown at radius 0: their left sides grow
+    # with the radii, so radius 0 gives a lower bound for every radius
+    lam_bar = [w + r for w, r in zip(W_norms0, rho or [0.0] * len(W_norms0))]
     C_cross = cross_constant(X_norm, lam_bar)
-    D = trajectory_bounds(X_norm, lam_bar, F_bar, loss0, alpha0)
-    lip = feature_lipschitz(X_norm, lam_bar)
-    move = sum(a * b for a, b in zip(lip, D[:-1]))
+    D = trajectory_bounds(X_norm, lam_bar, F_bar, loss0, alpha0) if wide else [math.inf] * net.L
+    move = sum(a * b for a, b in zip(feature_lipschitz(X_norm, lam_bar), D[:-1]))
     q.update(rho=rho, lam_bar=lam_bar, C_cross=C_cross, D=D, feature_move=move)
-    hyps += [
-        Hypothesis("H1", "C_cross <= alpha_0^2 / 32", C_cross, alpha0**2 / 32, C_cross <= alpha0**2 / 32,
-                   "the cross term of the descent lemma beats the output-layer PL term"),
-        Hypothesis("H2", "sum_l Lip_l D_l <= alpha_0 / 2", move, alpha0 / 2, move <= alpha0 / 2,
-                   "the features may move too far to keep sigma_min >= alpha_0 / 2"),
-        Hypothesis("H3", "D_l <= rho_l for every l", max(d / r for d, r in zip(D, rho)), 1.0 + 1e-9, True, ""),
-        Hypothesis("H4", "eta <= 1 / (2 F_bar^2)", float(eta), 1 / (2 * F_bar**2), eta <= 1 / (2 * F_bar**2),
-                   "step size too large for the one-step descent lemma"),
-    ]
-    report = TheoremReport(THEOREM, tuple(hyps), math.nan, q)
+
+    def evaluated(name, statement, lhs, rhs, why):
+        if not wide:
+            return Hypothesis(name, statement, math.inf, rhs, False, "needs H0")
+        if rho is None:
+            at0 = "fails even at radius 0" if lhs > rhs else "holds at radius 0, but no radii satisfy H3"
+            return Hypothesis(name, statement, lhs, rhs, False, f"{at0}")
+        return Hypothesis(name, statement, lhs, rhs, lhs <= rhs, why)
+
+    h3_lhs = max(d / r for d, r in zip(D, rho)) if rho else math.inf
+    hyps = (
+        h0,
+        evaluated("H1", "C_cross <= alpha_0^2 / 32", C_cross, alpha0**2 / 32,
+                  "the cross term of the descent lemma beats the output-layer PL term"),
+        evaluated("H2", "sum_l Lip_l D_l <= alpha_0 / 2", move, alpha0 / 2,
+                  "the features may move too far to keep sigma_min >= alpha_0 / 2"),
+        Hypothesis("H3", "D_l <= rho_l for every l", h3_lhs, 1.0 + 1e-9, rho is not None,
+                   "needs H0" if not wide else "no radii rho with D_l(rho) <= rho_l: the bounds feed back and grow"),
+        h4,
+    )
+    report = TheoremReport(THEOREM, hyps, math.nan, q)
     return report._replace(rate=eta * alpha0**2 / 8) if report.holds else report
 
 

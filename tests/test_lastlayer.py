@@ -100,10 +100,22 @@ def test_theorem_check_reports_narrow_last_layer_instead_of_raising(XY):
     X, Y = XY
     net = mlp.MLP((5, 16, 4, 1))
     report = lastlayer.theorem_check(net, mlp.init(jax.random.key(7), net, "he"), X, Y, 0.1)
-    assert not report.holds and report.failed == ("H0", "H1", "H2", "H3", "H4")
+    assert not report.holds and report.failed[:4] == ("H0", "H1", "H2", "H3")
+    assert [h.note for h in report.hypotheses[1:4]] == ["needs H0"] * 3
     assert "n_(L-1) = 4 < N = 6" in report.hypotheses[0].note
     assert math.isnan(report.rate)
     assert "fails: H0" in report.table()
+
+
+def test_theorem_check_without_radii_reports_h1_h2_at_radius_zero(XY):
+    X, Y = XY
+    net = mlp.MLP((5, 32, 64, 1))
+    params = mlp.init(jax.random.key(9), net, "he")
+    report = lastlayer.theorem_check(net, params, X, Y, 1e-6)
+    assert report.quantities["rho"] is None and "H3" in report.failed and "H4" not in report.failed
+    h1 = report.hypotheses[1]
+    C0 = lastlayer.cross_constant(report.quantities["X_norm"], report.quantities["W_norms0"])
+    assert h1.lhs == pytest.approx(C0) and h1.note == "fails even at radius 0"
 
 
 def test_theorem_check_reports_failing_step_size(XY):
