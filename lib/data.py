@@ -9,6 +9,8 @@ makes the limiting Gram matrix positive definite). This module makes such data:
 * :func:`teacher_labels`: labels from a random ReLU teacher network;
 * :func:`digits`: scikit-learn's handwritten digits (shipped with the package,
   no download), centred and normalised to unit rows;
+* :func:`mnist_like` and :func:`cifar10`: MNIST-format (MNIST, Kuzushiji-MNIST)
+  and CIFAR-10 files that the user already has, normalised the same way;
 * :func:`check_data`: the validation every trainer and kernel applies.
 
 All arrays use the row layout of the book: ``X: (N, d)``, ``Y: (N, k)``.
@@ -28,6 +30,9 @@ __all__ = [
     "sphere_points",
     "teacher_labels",
     "digits",
+    "read_idx",
+    "mnist_like",
+    "cifar10",
 ]
 
 
@@ -177,6 +182,40 @@ def teacher_labels(key, X, width: int = 64, depth: int = 2, n_out: int = 1):
     return Y / jnp.sqrt(jnp.mean(Y**2, axis=0, keepdims=True))
 
 
+def _as_dataset(images, target, classes, n, key, targets, name) -> Dataset:
+    """Select classes, subsample, centre and normalise rows, build targets: shared by every loader."""
+    images = np.asarray(images, dtype=np.float64).reshape(len(target), -1)
+    target = np.asarray(target)
+    n_classes = int(target.max()) + 1 if len(target) else 0
+    if classes is None:
+        classes = tuple(range(max(n_classes, 2)))
+    classes = tuple(int(c) for c in classes)
+    if len(classes) < 2 or len(set(classes)) != len(classes) or not set(classes) <= set(range(max(n_classes, 10))):
+        raise ValueError(f"classes must be at least two distinct labels of {name}, got {classes}")
+    if targets not in ("onehot", "pm1"):
+        raise ValueError(f"targets must be 'onehot' or 'pm1', got {targets!r}")
+    if targets == "pm1" and len(classes) != 2:
+        raise ValueError(f"targets='pm1' needs exactly two classes, got {classes}")
+    keep = np.isin(target, classes)
+    images, target = images[keep], target[keep]
+    labels = np.array([classes.index(t) for t in target], dtype=np.int64)
+    if n is not None:
+        if key is None:
+            raise ValueError(f"{name}(n=...) draws a random subset: pass key=jax.random.key(...)")
+        if not 1 <= n <= len(labels):
+            raise ValueError(f"n must lie in [1, {len(labels)}] for classes {classes}, got {n}")
+        idx = np.sort(np.asarray(jax.random.permutation(key, len(labels))[:n]))
+        images, labels = images[idx], labels[idx]
+    X = images - images.mean(axis=0, keepdims=True)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    if targets == "onehot":
+        Y = np.eye(len(classes))[labels]
+    else:
+        Y = np.where(labels == 0, 1.0, -1.0)[:, None]
+    dtype = jnp.result_type(float)
+    return Dataset(jnp.asarray(X, dtype), jnp.asarray(Y, dtype), jnp.asarray(labels))
+
+
 def digits(classes=None, n: int | None = None, key=None, targets: str = "onehot") -> Dataset:
     r"""scikit-learn's 8x8 handwritten digits, normalised as the theorems assume.
 
@@ -192,31 +231,97 @@ def digits(classes=None, n: int | None = None, key=None, targets: str = "onehot"
     from sklearn.datasets import load_digits
 
     raw = load_digits()
-    images, target = raw.data.astype(np.float64), raw.target
-    if classes is None:
-        classes = tuple(range(10))
-    classes = tuple(int(c) for c in classes)
-    if len(classes) < 2 or len(set(classes)) != len(classes) or not set(classes) <= set(range(10)):
-        raise ValueError(f"classes must be at least two distinct digits in 0..9, got {classes}")
-    if targets not in ("onehot", "pm1"):
-        raise ValueError(f"targets must be 'onehot' or 'pm1', got {targets!r}")
-    if targets == "pm1" and len(classes) != 2:
-        raise ValueError(f"targets='pm1' needs exactly two classes, got {classes}")
-    keep = np.isin(target, classes)
-    images, target = images[keep], target[keep]
-    labels = np.array([classes.index(t) for t in target])
-    if n is not None:
-        if key is None:
-            raise ValueError("digits(n=...) draws a random subset: pass key=jax.random.key(...)")
-        if not 1 <= n <= len(labels):
-            raise ValueError(f"n must lie in [1, {len(labels)}] for classes {classes}, got {n}")
-        idx = np.sort(np.asarray(jax.random.permutation(key, len(labels))[:n]))
-        images, labels = images[idx], labels[idx]
-    X = images - images.mean(axis=0, keepdims=True)
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    if targets == "onehot":
-        Y = np.eye(len(classes))[labels]
-    else:
-        Y = np.where(labels == 0, 1.0, -1.0)[:, None]
-    dtype = jnp.result_type(float)
-    return Dataset(jnp.asarray(X, dtype), jnp.asarray(Y, dtype), jnp.asarray(labels))
+    return _as_dataset(raw.data, raw.target, classes, n, key, targets, "digits")
+
+
+_IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def read_idx(path) -> np.ndarray:
+    """Read an IDX file (the MNIST format; plain or ``.gz``) into a NumPy array."""
+    import gzip
+    from pathlib import Path
+
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"{path} is not an IDX file (bad magic number)")
+    dtypes = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    if raw[2] not in dtypes:
+        raise ValueError(f"{path}: unknown IDX element type 0x{raw[2]:02x}")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    data_ = np.frombuffer(raw, dtype=dtypes[raw[2]], offset=4 + 4 * ndim)
+    if data_.size != int(np.prod(shape)):
+        raise ValueError(f"{path}: header says shape {shape} but the file holds {data_.size} values")
+    return data_.reshape(shape)
+
+
+def _find(root, stem: str, name: str, where: str):
+    from pathlib import Path
+
+    root = Path(root)
+    for candidate in (root / stem, root / f"{stem}.gz"):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(
+        f"{name}: {stem} (or {stem}.gz) not found in {root.resolve()}. {where}"
+    )
+
+
+def mnist_like(root, split: str = "train", classes=None, n: int | None = None, key=None,
+               targets: str = "onehot", name: str = "MNIST") -> Dataset:
+    r"""An MNIST-format data set (MNIST, Kuzushiji-MNIST, Fashion-MNIST) from files you already have.
+
+    ``root`` is the folder holding the four standard IDX files
+    (``train-images-idx3-ubyte[.gz]``, ``train-labels-idx1-ubyte[.gz]``,
+    ``t10k-images-idx3-ubyte[.gz]``, ``t10k-labels-idx1-ubyte[.gz]``); ``split`` is
+    ``"train"`` or ``"test"``. Normalised like :func:`digits` (centred, unit rows,
+    784 features). Nothing is downloaded: a missing file raises
+    ``FileNotFoundError`` saying where to put it.
+    """
+    if split not in _IDX_FILES:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    where = (f"Put the four standard {name} IDX files in that folder, or pass root= the folder that "
+             "holds them.")
+    img_stem, lab_stem = _IDX_FILES[split]
+    images = read_idx(_find(root, img_stem, name, where))
+    labels = read_idx(_find(root, lab_stem, name, where))
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(f"{name} {split}: {images.shape[0]} images but {labels.shape[0]} labels")
+    return _as_dataset(images, labels, classes, n, key, targets, name)
+
+
+def cifar10(root, split: str = "train", classes=None, n: int | None = None, key=None,
+            targets: str = "onehot") -> Dataset:
+    r"""CIFAR-10 from the standard Python-pickle batches you already have.
+
+    ``root`` is the ``cifar-10-batches-py`` folder (``data_batch_1`` ... ``data_batch_5``,
+    ``test_batch``); ``split`` is ``"train"`` or ``"test"``. Each image becomes a
+    3072-feature row, normalised like :func:`digits`. A missing batch raises
+    ``FileNotFoundError`` saying where to put it.
+    """
+    import pickle
+    from pathlib import Path
+
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    files = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
+    images, labels = [], []
+    for stem in files:
+        path = Path(root) / stem
+        if not path.exists():
+            raise FileNotFoundError(
+                f"CIFAR-10: {stem} not found in {Path(root).resolve()}. Unpack the Python version of "
+                "CIFAR-10 (the cifar-10-batches-py folder) and pass root= that folder."
+            )
+        with open(path, "rb") as f:
+            batch = pickle.load(f, encoding="bytes")
+        images.append(np.asarray(batch[b"data"]))
+        labels.append(np.asarray(batch[b"labels"]))
+    return _as_dataset(np.concatenate(images), np.concatenate(labels), classes, n, key, targets, "CIFAR-10")

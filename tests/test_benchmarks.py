@@ -24,3 +24,15 @@ def test_ntk_closed_form_benchmark_runs_and_agrees():
     rows = {line[:22].strip(): line.split() for line in result.stdout.splitlines()}
     assert float(rows["closed form"][-1]) <= 1e-5 and float(rows["NTK-vector products"][-1]) <= 1e-5
     assert "x faster than Jacobian contraction" in result.stdout
+
+
+def test_trust_region_benchmark_runs_and_agrees_with_scipy():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "trust_region.py"), "--n", "200", "--repeats", "1"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode in (0, 1), result.stderr  # 1: a timing target missed at this tiny size
+    for line in result.stdout.splitlines():
+        if " vs scipy " in line:
+            rel = float(line.split("loss rel diff ")[1].split()[0])
+            assert rel <= 1e-8, line

@@ -116,9 +116,9 @@ def test_digits_binary_pm1_subset():
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    ({"classes": (1,)}, "at least two distinct digits"),
-    ({"classes": (1, 1)}, "at least two distinct digits"),
-    ({"classes": (1, 12)}, "at least two distinct digits"),
+    ({"classes": (1,)}, "at least two distinct labels of digits"),
+    ({"classes": (1, 1)}, "at least two distinct labels of digits"),
+    ({"classes": (1, 12)}, "at least two distinct labels of digits"),
     ({"targets": "labels"}, "targets must be 'onehot' or 'pm1'"),
     ({"targets": "pm1"}, "needs exactly two classes"),
     ({"n": 10}, "pass key="),
@@ -127,3 +127,70 @@ def test_digits_binary_pm1_subset():
 def test_digits_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         data.digits(**kwargs)
+
+
+def _write_idx(path, array, gz):
+    import gzip
+
+    codes = {np.uint8: 0x08}
+    header = bytes([0, 0, codes[array.dtype.type], array.ndim]) + b"".join(
+        int(s).to_bytes(4, "big") for s in array.shape)
+    opener = gzip.open if gz else open
+    with opener(path, "wb") as f:
+        f.write(header + array.astype(">u1").tobytes())
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_mnist_like_reads_tiny_idx_files(tmp_path, gz):
+    rng = np.random.default_rng(0)
+    for split, (img, lab) in {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+                              "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}.items():
+        images = rng.integers(0, 256, size=(12, 4, 4), dtype=np.uint8)
+        labels = np.arange(12, dtype=np.uint8) % 3
+        suffix = ".gz" if gz else ""
+        _write_idx(tmp_path / (img + suffix), images, gz)
+        _write_idx(tmp_path / (lab + suffix), labels, gz)
+    np.testing.assert_array_equal(data.read_idx(tmp_path / ("t10k-labels-idx1-ubyte" + suffix)), labels)
+    ds = data.mnist_like(tmp_path, split="test", name="Kuzushiji-MNIST")
+    assert ds.X.shape == (12, 16) and ds.Y.shape == (12, 3)
+    np.testing.assert_allclose(np.linalg.norm(ds.X, axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(ds.labels, labels)
+    ds2 = data.mnist_like(tmp_path, classes=(2, 0), targets="pm1")
+    assert ds2.X.shape == (8, 16) and set(np.unique(ds2.Y)) == {-1.0, 1.0}
+
+
+def test_mnist_like_missing_file_says_where_to_put_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte \\(or train-images-idx3-ubyte.gz\\) "
+                                                "not found in .*Put the four standard MNIST IDX files"):
+        data.mnist_like(tmp_path)
+    with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
+        data.mnist_like(tmp_path, split="valid")
+
+
+def test_read_idx_rejects_other_files(tmp_path):
+    (tmp_path / "junk").write_bytes(b"\x01\x02\x03\x04rest")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        data.read_idx(tmp_path / "junk")
+    (tmp_path / "short").write_bytes(bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big") + b"\x00" * 3)
+    with pytest.raises(ValueError, match="header says shape \\(10,\\) but the file holds 3 values"):
+        data.read_idx(tmp_path / "short")
+
+
+def test_cifar10_reads_tiny_pickle_batches(tmp_path):
+    import pickle
+
+    rng = np.random.default_rng(1)
+    for stem in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"data": rng.integers(0, 256, size=(4, 3072), dtype=np.uint8),
+                 b"labels": [0, 1, 2, 9]}
+        with open(tmp_path / stem, "wb") as f:
+            pickle.dump(batch, f)
+    ds = data.cifar10(tmp_path)
+    assert ds.X.shape == (20, 3072) and ds.Y.shape == (20, 10)
+    np.testing.assert_allclose(np.linalg.norm(ds.X, axis=1), 1.0, rtol=1e-12)
+    assert data.cifar10(tmp_path, split="test", classes=(0, 9)).X.shape == (2, 3072)
+
+
+def test_cifar10_missing_batch_says_where_to_put_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="data_batch_1 not found in .*cifar-10-batches-py"):
+        data.cifar10(tmp_path)

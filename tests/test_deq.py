@@ -1,0 +1,117 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lib import deq, linalg
+
+
+@pytest.fixture(scope="module")
+def problem():
+    Phi = jax.random.normal(jax.random.key(0), (20, 4))
+    Y = jax.random.normal(jax.random.key(1), (20, 6))
+    return deq.init(jax.random.key(2), 4, 6, scale=3.0), Phi, Y
+
+
+def test_sigma_is_column_stochastic(problem):
+    p, _, _ = problem
+    S = deq.sigma(p.A)
+    assert bool(jnp.all(S > 0))
+    np.testing.assert_allclose(jnp.sum(S, axis=0), 1.0, rtol=1e-12)
+
+
+@pytest.mark.property
+@given(seed=st.integers(0, 2**31 - 1), m=st.integers(1, 12), scale=st.floats(0.1, 30.0),
+       gamma=st.floats(0.01, 0.99))
+def test_equilibrium_exists_for_every_A_and_both_routes_agree(seed, m, scale, gamma):
+    p = deq.init(jax.random.key(seed), m, 3, scale=scale)
+    Phi = jax.random.normal(jax.random.key(seed + 1), (5, m))
+    rho = float(jnp.max(jnp.abs(jnp.linalg.eigvals(gamma * deq.sigma(p.A)))))
+    assert rho <= gamma * (1 + 1e-10)
+    Z_solve = deq.equilibrium(p, Phi, gamma)
+    Z_iter, _ = deq.equilibrium_iterate(p, Phi, gamma, tol=1e-13)
+    np.testing.assert_allclose(Z_iter, Z_solve, rtol=1e-9, atol=1e-9 * float(jnp.max(jnp.abs(Z_solve))))
+    np.testing.assert_allclose(Z_solve - gamma * Z_solve @ deq.sigma(p.A).T, Phi, atol=1e-9)
+
+
+def test_equilibrium_iterate_raises_when_capped(problem):
+    p, Phi, _ = problem
+    with pytest.raises(RuntimeError, match="did not converge in max_iter = 3 iterations: relative residual"):
+        deq.equilibrium_iterate(p, Phi, 0.99, max_iter=3)
+
+
+def test_effective_weight_gives_the_same_predictions_and_loss(problem):
+    p, Phi, Y = problem
+    W = deq.effective_weight(p, 0.7)
+    np.testing.assert_allclose(deq.predict(p, Phi, 0.7), Phi @ W.T, rtol=1e-10)
+    assert float(deq.loss(p, Phi, Y, 0.7)) == pytest.approx(float(deq.shallow_loss(W, Phi, Y)), rel=1e-12)
+    for kind in ("square", "cross_entropy"):
+        Yp = jax.nn.one_hot(jnp.arange(20) % 6, 6)
+        assert float(deq.loss(p, Phi, Yp, 0.7, kind)) == pytest.approx(float(deq.shallow_loss(W, Phi, Yp, kind)))
+
+
+def test_every_shallow_weight_is_reachable(problem):
+    p, _, _ = problem
+    W_target = jax.random.normal(jax.random.key(5), (6, 4))
+    B = W_target @ deq.U_matrix(p.A, 0.5)          # B = W U
+    np.testing.assert_allclose(deq.effective_weight(deq.DEQParams(p.A, B), 0.5), W_target, rtol=1e-10)
+
+
+def test_gradients_match_formulas_and_finite_differences(problem):
+    p, Phi, Y = problem
+    gamma = 0.8
+    gA, gB = jax.grad(deq.loss)(p, Phi, Y, gamma)
+    W = deq.effective_weight(p, gamma)
+    G = deq.shallow_gradient(W, Phi, Y)
+    U = deq.U_matrix(p.A, gamma)
+    np.testing.assert_allclose(gB, G @ jnp.linalg.inv(U).T, rtol=1e-10)
+    dsigma = gamma * W.T @ G @ jnp.linalg.inv(U).T
+    S = deq.sigma(p.A)
+    gA_formula = S * dsigma - S * jnp.sum(S * dsigma, axis=0, keepdims=True)
+    np.testing.assert_allclose(gA, gA_formula, rtol=1e-9, atol=1e-12)
+    E = jax.random.normal(jax.random.key(7), p.A.shape)
+    h = 1e-6
+    fd = (deq.loss(deq.DEQParams(p.A + h * E, p.B), Phi, Y, gamma)
+          - deq.loss(deq.DEQParams(p.A - h * E, p.B), Phi, Y, gamma)) / (2 * h)
+    assert float(jnp.sum(gA * E)) == pytest.approx(float(fd), rel=1e-6)
+
+
+def test_preconditioner_identity_and_lower_bound(problem):
+    p, Phi, Y = problem
+    gamma = 0.8
+    g = jax.grad(deq.loss)(p, Phi, Y, gamma)
+    _, W_dot = jax.jvp(lambda q: deq.effective_weight(q, gamma), (p,), (jax.tree.map(jnp.negative, g),))
+    G = deq.shallow_gradient(deq.effective_weight(p, gamma), Phi, Y)
+    np.testing.assert_allclose(W_dot, -deq.preconditioner(p, gamma, G), rtol=1e-10, atol=1e-10)
+    P = deq.preconditioner_matrix(p, gamma)
+    np.testing.assert_allclose(P, P.T, atol=1e-12)
+    U = deq.U_matrix(p.A, gamma)
+    P_B = jnp.kron(jnp.eye(6), jnp.linalg.inv(U @ U.T))
+    assert linalg.lam_min(P - P_B) >= -1e-10
+
+
+@pytest.mark.parametrize("gamma", [0.0, 1.0, -0.5, 1.5, "0.5"])
+def test_gamma_outside_unit_interval_is_rejected(problem, gamma):
+    p, Phi, _ = problem
+    with pytest.raises(ValueError, match="gamma must lie in the open interval \\(0, 1\\)"):
+        deq.equilibrium(p, Phi, gamma)
+
+
+def test_shape_errors(problem):
+    p, Phi, Y = problem
+    with pytest.raises(ValueError, match="A must be a square \\(m, m\\) matrix"):
+        deq.equilibrium(deq.DEQParams(jnp.ones((3, 4)), p.B), Phi, 0.5)
+    with pytest.raises(ValueError, match="B must have shape \\(m_y, m\\) with m = 4"):
+        deq.effective_weight(deq.DEQParams(p.A, jnp.ones((6, 3))), 0.5)
+    with pytest.raises(ValueError, match="Phi must have shape \\(N, m\\) with m = 4"):
+        deq.predict(p, jnp.ones((5, 3)), 0.5)
+    with pytest.raises(ValueError, match="Y must have shape \\(N, m_y\\) = \\(20, 6\\)"):
+        deq.loss(p, Phi, Y[:, :2], 0.5)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        deq.shallow_loss(jnp.ones((6, 4)), Phi, Y, "hinge")
+    with pytest.raises(ValueError, match="m and m_y must be positive integers"):
+        deq.init(jax.random.key(0), 0, 3)
+    with pytest.raises(ValueError, match="m \\(width\\) must be a positive integer"):
+        deq.random_features(jax.random.key(0), Phi, 0)
