@@ -24,6 +24,8 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/calibrate.py
+	$(BIN)/python benchmarks/ntk_closed_form.py
+	$(BIN)/python benchmarks/trust_region.py
 
 clean:
 	rm -rf _build

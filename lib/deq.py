@@ -31,7 +31,7 @@ import numpy as np
 __all__ = [
     "DEQParams", "check_gamma", "init", "sigma", "U_matrix", "equilibrium", "equilibrium_iterate",
     "effective_weight", "predict", "loss", "shallow_loss", "shallow_gradient", "preconditioner",
-    "preconditioner_matrix", "random_features",
+    "preconditioner_matrix", "random_features", "run", "trust_region_shadow", "ShallowConstants", "shallow_constants",
 ]
 
 LOSSES = ("square", "cross_entropy")
@@ -204,3 +204,87 @@ def preconditioner_matrix(params: DEQParams, gamma: float):
     basis = jnp.eye(m_y * m, dtype=params.B.dtype).reshape(m_y * m, m_y, m)
     cols = jax.vmap(lambda E: preconditioner(params, gamma, E).reshape(-1))(basis)
     return cols.T
+
+
+def run(params0: DEQParams, Phi, Y, gamma: float, eta: float, num_steps: int, kind: str = "square"):
+    r"""Gradient descent on :math:`(A, B)`; returns ``(params, history)`` (:func:`lib.train.gradient_descent`).
+
+    ``history.extras["U_norm"]`` is :math:`\|U_k\|_2` and ``history.extras["W"]`` the effective
+    weight :math:`W_k` at every step, ``(T+1, m_y, m)``.
+    """
+    _check(params0, Phi, Y)
+    gamma = check_gamma(gamma)
+    from lib import linalg, train
+
+    def loss_fn(p):
+        return loss(p, Phi, Y, gamma, kind)
+
+    extras = {
+        "U_norm": lambda p: linalg.spectral_norm(U_matrix(p.A, gamma)),
+        "W": lambda p: effective_weight(p, gamma),
+    }
+    return train.gradient_descent(loss_fn, params0, eta, num_steps, extras=extras)
+
+
+def trust_region_shadow(params0: DEQParams, Phi, Y, gamma: float, eta: float, num_steps: int):
+    r"""The DEQ's gradient descent in :math:`W`-space next to its trust-region shadow (square loss).
+
+    At every step :math:`k` the DEQ takes its gradient step, moving the effective
+    weight from :math:`W_k` to :math:`W_{k+1}`. The shadow iteration takes, from its own
+    iterate :math:`V_k`, the exact trust-region Newton step of the shallow objective
+    :math:`L_0` in the metric :math:`M_k = P_k^{-1}` (:func:`preconditioner_matrix` at the DEQ's
+    parameters) with the matching radius :math:`\Delta_k = \|W_{k+1} - W_k\|_{M_k}`, the length of
+    the DEQ's own step in that metric. Returns ``(W, V)``, both ``(num_steps + 1, m_y, m)``.
+    """
+    _check(params0, Phi, Y)
+    gamma = check_gamma(gamma)
+    from lib.trust_region import solve_subproblem_exact
+
+    m_y, m = params0.B.shape
+    H = jnp.kron(jnp.eye(m_y, dtype=Phi.dtype), Phi.T @ Phi)  # Hessian of L0 in row-major vec(W)
+    grad = jax.grad(loss)
+
+    @jax.jit
+    def scan(params0, eta):
+        def step(carry, _):
+            p, V = carry
+            W = effective_weight(p, gamma)
+            g = grad(p, Phi, Y, gamma)
+            p_next = jax.tree.map(lambda a, b: a - eta * b, p, g)
+            dW = (effective_weight(p_next, gamma) - W).reshape(-1)
+            P = preconditioner_matrix(p, gamma)
+            radius = jnp.sqrt(dW @ jnp.linalg.solve(P, dW))
+            gV = shallow_gradient(V, Phi, Y).reshape(-1)
+            v, _ = solve_subproblem_exact(gV, H, radius, P)
+            V_next = V + v.reshape(m_y, m)
+            return (p_next, V_next), (W, V)
+
+        W0 = effective_weight(params0, gamma)
+        (p, V), (Ws, Vs) = jax.lax.scan(step, (params0, W0), None, length=num_steps)
+        W_last = effective_weight(p, gamma)
+        return jnp.concatenate([Ws, W_last[None]]), jnp.concatenate([Vs, V[None]])
+
+    return scan(params0, eta)
+
+
+class ShallowConstants(NamedTuple):
+    r"""What the linear-rate theorem needs from the shallow square-loss problem."""
+
+    W_star: jax.Array  # (m_y, m) minimum-norm least-squares weight, a global minimiser of L0
+    loss_star: float  # L* = min_W L0(W) = min_{A,B} L(A, B)
+    lam_plus: float  # smallest non-zero eigenvalue of Phi^T Phi (the PL constant of L0)
+    lam_max: float  # largest eigenvalue of Phi^T Phi (the smoothness constant of L0)
+
+
+def shallow_constants(Phi, Y, rtol: float = 1e-10) -> ShallowConstants:
+    r""":math:`W^* = (\Phi^+ Y)^\top`, :math:`L^*`, and the extreme non-zero eigenvalues of :math:`\Phi^\top\Phi`, in float64.
+
+    Eigenvalues below ``rtol`` times the largest count as zero.
+    """
+    Phi64, Y64 = np.asarray(Phi, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    if Phi64.ndim != 2 or Y64.ndim != 2 or Phi64.shape[0] != Y64.shape[0]:
+        raise ValueError(f"Phi (N, m) and Y (N, m_y) must have the same N, got {Phi64.shape} and {Y64.shape}")
+    lam = np.linalg.eigvalsh(Phi64.T @ Phi64)
+    W_star = np.linalg.lstsq(Phi64, Y64, rcond=None)[0].T
+    loss_star = 0.5 * float(np.sum((Phi64 @ W_star.T - Y64) ** 2))
+    return ShallowConstants(jnp.asarray(W_star), loss_star, float(lam[lam > rtol * lam[-1]][0]), float(lam[-1]))

@@ -66,3 +66,18 @@ def test_deep_relu_explorer_reports_divergence():
     fig = explore.deep_relu(depth=2, width=64, eta_scale=50.0, num_steps=30)
     assert any("diverged" in t.get_text() for ax in fig.axes for t in ax.texts)
     plt.close(fig)
+
+
+def test_deq_linear_explorer_plots_deq_shallow_and_bound():
+    fig = explore.deq_linear(gamma=0.5, width=4, num_steps=40)
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert labels == ["DEQ guaranteed rate", "DEQ, gamma = 0.5", "shallow model, same features"]
+    deq_curve = fig.axes[0].get_lines()[1].get_ydata()
+    assert len(deq_curve) == 41 and deq_curve[-1] < deq_curve[0]
+    plt.close(fig)
+
+
+def test_deq_linear_explorer_reports_divergence():
+    fig = explore.deq_linear(gamma=0.5, width=4, eta_scale=1e4, num_steps=40)
+    assert any("diverged" in t.get_text() for ax in fig.axes for t in ax.texts)
+    plt.close(fig)
