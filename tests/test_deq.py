@@ -115,3 +115,36 @@ def test_shape_errors(problem):
         deq.init(jax.random.key(0), 0, 3)
     with pytest.raises(ValueError, match="m \\(width\\) must be a positive integer"):
         deq.random_features(jax.random.key(0), Phi, 0)
+
+
+def test_shallow_constants_are_least_squares_quantities(problem):
+    _, Phi, Y = problem
+    sc = deq.shallow_constants(Phi, Y)
+    W_ls = np.linalg.lstsq(np.asarray(Phi), np.asarray(Y), rcond=None)[0].T
+    np.testing.assert_allclose(sc.W_star, W_ls, rtol=1e-10)
+    assert sc.loss_star == pytest.approx(float(deq.shallow_loss(sc.W_star, Phi, Y)), rel=1e-12)
+    ev = np.linalg.eigvalsh(np.asarray(Phi.T @ Phi))
+    assert sc.lam_plus == pytest.approx(ev[0]) and sc.lam_max == pytest.approx(ev[-1])
+    with pytest.raises(ValueError, match="must have the same N"):
+        deq.shallow_constants(Phi, Y[:3])
+
+
+def test_run_records_U_norm_and_effective_weight(problem):
+    p, Phi, Y = problem
+    pT, h = deq.run(p, Phi, Y, 0.5, 1e-3, 5)
+    assert h.extras["U_norm"].shape == (6,) and h.extras["W"].shape == (6, 6, 4)
+    np.testing.assert_allclose(h.extras["W"][-1], deq.effective_weight(pT, 0.5), rtol=1e-12)
+    assert float(h.extras["U_norm"][0]) == pytest.approx(linalg.spectral_norm(deq.U_matrix(p.A, 0.5)), rel=1e-8)
+
+
+def test_trust_region_shadow_gap_is_first_order_in_eta(problem):
+    p, Phi, Y = problem
+    sc = deq.shallow_constants(Phi, Y)
+    eta0 = 0.25 * 0.25 / sc.lam_max
+    gaps = []
+    for f in (1, 2):
+        W, V = deq.trust_region_shadow(p, Phi, Y, 0.5, eta0 / f, 20 * f)
+        assert W.shape == V.shape == (20 * f + 1, 6, 4)
+        np.testing.assert_allclose(W[0], V[0])
+        gaps.append(float(jnp.max(jnp.abs(W - V))))
+    assert 1.5 < gaps[0] / gaps[1] < 2.7
