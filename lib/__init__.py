@@ -3,7 +3,9 @@
 Each module holds one idea of the book:
 
 * :mod:`lib.data`: inputs on the sphere, teacher labels, scikit-learn's digits;
-* :mod:`lib.mlp`: deep ReLU networks in the book's row layout;
+* :mod:`lib.mlp`: deep networks (ReLU unless told otherwise) in the book's row layout;
+* :mod:`lib.activations`: ReLU and the smooth leaky ReLU, with their derivative bounds;
+* :mod:`lib.pyramid`: chapter 3's building blocks: pyramidal topology, weak PL, :math:`\\lambda_*`;
 * :mod:`lib.twolayer`: the two-layer network of Du et al. and its Gram matrix;
 * :mod:`lib.kernels`: empirical NTK, analytic ReLU kernels, Du et al.'s :math:`H^\\infty`;
 * :mod:`lib.lastlayer`: chapter 2's theorem, tracked through the last hidden layer;
@@ -17,11 +19,12 @@ Each module holds one idea of the book:
 * :mod:`lib.plotting`: the house style and measured-against-predicted plots;
 * :mod:`lib.explore`: the functions behind the chapters' interactive explorers.
 """
-from lib import data, deq, kernels, linalg, mlp, rates, report, sweep, train, trust_region, twolayer
-from lib import explore, lastlayer, plotting
+from lib import activations, data, linalg, rates, report, sweep, train, trust_region
+from lib import deq, kernels, mlp, twolayer
+from lib import explore, lastlayer, plotting, pyramid
 
 __all__ = [
-    "data", "deq", "explore", "kernels", "lastlayer", "linalg", "mlp", "plotting", "rates", "report", "sweep",
-    "train", "trust_region", "twolayer",
+    "activations", "data", "deq", "explore", "kernels", "lastlayer", "linalg", "mlp", "plotting", "pyramid",
+    "rates", "report", "sweep", "train", "trust_region", "twolayer",
 ]
 __version__ = "0.1.0"

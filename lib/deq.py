@@ -28,6 +28,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lib import linalg, train
+from lib.trust_region import solve_subproblem_exact
+
 __all__ = [
     "DEQParams", "check_gamma", "init", "sigma", "U_matrix", "equilibrium", "equilibrium_iterate",
     "effective_weight", "predict", "loss", "shallow_loss", "shallow_gradient", "preconditioner",
@@ -214,7 +217,6 @@ def run(params0: DEQParams, Phi, Y, gamma: float, eta: float, num_steps: int, ki
     """
     _check(params0, Phi, Y)
     gamma = check_gamma(gamma)
-    from lib import linalg, train
 
     def loss_fn(p):
         return loss(p, Phi, Y, gamma, kind)
@@ -238,8 +240,6 @@ def trust_region_shadow(params0: DEQParams, Phi, Y, gamma: float, eta: float, nu
     """
     _check(params0, Phi, Y)
     gamma = check_gamma(gamma)
-    from lib.trust_region import solve_subproblem_exact
-
     m_y, m = params0.B.shape
     H = jnp.kron(jnp.eye(m_y, dtype=Phi.dtype), Phi.T @ Phi)  # Hessian of L0 in row-major vec(W)
     grad = jax.grad(loss)

@@ -33,6 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lib import linalg, mlp, train
+from lib.activations import ReLU
 from lib.data import check_data
 from lib.report import Hypothesis, TheoremReport
 
@@ -116,6 +117,10 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
         raise ValueError(
             f"the chapter 2 theorem is for the standard parameterisation, got net.parameterization = "
             f"{net.parameterization!r}"
+        )
+    if not isinstance(net.activation, ReLU):
+        raise ValueError(
+            f"the chapter 2 theorem is for ReLU networks (it uses relu(0) = 0), got activation {net.activation!r}"
         )
     X, Y = check_data(X, Y)
     if Y.shape[1] != net.widths[-1]:

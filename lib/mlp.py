@@ -4,10 +4,11 @@ The forward pass of an ``L``-layer network (``L - 1`` hidden layers) is
 
 .. math::
 
-    F_0 = X, \qquad F_l = \mathrm{relu}(s_l\, F_{l-1} W_l)\ (l = 1, \dots, L-1),
+    F_0 = X, \qquad F_l = \sigma(s_l\, F_{l-1} W_l)\ (l = 1, \dots, L-1),
     \qquad F_L = s_L\, F_{L-1} W_L ,
 
-with ``X: (N, n_0)``, ``W_l: (n_{l-1}, n_l)`` and ``F_l: (N, n_l)``
+with ``X: (N, n_0)``, ``W_l: (n_{l-1}, n_l)``, ``F_l: (N, n_l)`` and the activation
+:math:`\sigma` ReLU unless the architecture names another (:mod:`lib.activations`)
 (:doc:`/book/notation`). The layer scales :math:`s_l` fix the parameterisation:
 
 * ``"standard"``: :math:`s_l = 1`; the initial variance sits in the weights
@@ -31,6 +32,8 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 
+from lib.activations import ReLU
+
 __all__ = [
     "MLP", "SCHEMES", "init", "features", "apply", "activation_patterns", "layer_scales",
     "backward_factors", "ntk_gram",
@@ -47,6 +50,7 @@ class MLP:
     widths: tuple  # (n_0, n_1, ..., n_L): input dimension, hidden widths, output dimension
     parameterization: str = "standard"  # "standard" (s_l = 1) or "ntk" (s_l = sqrt(c_sigma / n_{l-1}))
     c_sigma: float = 2.0  # NTK scale constant; 2 keeps E|F_l|^2 constant through ReLU layers
+    activation: object = ReLU()  # a lib.activations activation: callable, with .derivative
 
     def __post_init__(self):
         widths = tuple(self.widths)
@@ -65,6 +69,10 @@ class MLP:
             )
         if not self.c_sigma > 0:
             raise ValueError(f"c_sigma must be positive, got {self.c_sigma}")
+        if not (callable(self.activation) and hasattr(self.activation, "derivative")):
+            raise ValueError(
+                f"activation must be a lib.activations activation (callable with .derivative), got {self.activation!r}"
+            )
         object.__setattr__(self, "widths", widths)
 
     @property
@@ -133,7 +141,7 @@ def features(net: MLP, params, X) -> list:
     F = [X]
     for l, (s, W) in enumerate(zip(layer_scales(net), params), start=1):
         G = s * (F[-1] @ W)
-        F.append(G if l == net.L else jax.nn.relu(G))
+        F.append(G if l == net.L else net.activation(G))
     return F
 
 
@@ -158,7 +166,8 @@ def backward_factors(net: MLP, params, X) -> list:
     r"""The backward factors :math:`B_l = \partial F_L / \partial G_l` of every layer, with :math:`G_l = s_l F_{l-1} W_l`.
 
     For output unit ``a``, :math:`B_L^{(a)}` has rows :math:`e_a^\top` and
-    :math:`B_l^{(a)} = (B_{l+1}^{(a)} (s_{l+1} W_{l+1})^\top) \circ \mathbb 1\{G_l > 0\}`.
+    :math:`B_l^{(a)} = (B_{l+1}^{(a)} (s_{l+1} W_{l+1})^\top) \circ \sigma'(G_l)` (for ReLU,
+    :math:`\sigma'(G_l) = \mathbb 1\{G_l > 0\}`).
     Returns ``[B_1, ..., B_L]`` with ``B_l: (n_L, N, n_l)``. One forward and one
     backward pass (per output unit).
     """
@@ -168,8 +177,8 @@ def backward_factors(net: MLP, params, X) -> list:
     B = jnp.broadcast_to(jnp.eye(n_L, dtype=X.dtype)[:, None, :], (n_L, N, n_L))
     out = [B]
     for l in range(net.L - 1, 0, -1):  # l = L-1, ..., 1
-        mask = (scales[l - 1] * (F[l - 1] @ params[l - 1])) > 0
-        B = (B @ (scales[l] * params[l]).T) * mask
+        slope = net.activation.derivative(scales[l - 1] * (F[l - 1] @ params[l - 1]))
+        B = (B @ (scales[l] * params[l]).T) * slope
         out.append(B)
     return out[::-1]
 
