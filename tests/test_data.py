@@ -1,5 +1,4 @@
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -143,8 +142,8 @@ def _write_idx(path, array, gz):
 @pytest.mark.parametrize("gz", [True, False])
 def test_mnist_like_reads_tiny_idx_files(tmp_path, gz):
     rng = np.random.default_rng(0)
-    for split, (img, lab) in {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-                              "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}.items():
+    for img, lab in {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+                     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}.values():
         images = rng.integers(0, 256, size=(12, 4, 4), dtype=np.uint8)
         labels = np.arange(12, dtype=np.uint8) % 3
         suffix = ".gz" if gz else ""
