@@ -12,10 +12,14 @@ import jax
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lib import data, deq, kernels, lastlayer, linalg, mlp, rates, train, twolayer
+from lib import data, deq, kernels, lastlayer, linalg, mlp, pyramid, rates, train, twolayer
+from lib.activations import SmoothLeakyReLU
 from lib.plotting import loss_vs_bound
 
-__all__ = ["two_layer_data", "two_layer", "deep_relu_data", "deep_relu", "deq_data", "deq_linear"]
+__all__ = [
+    "two_layer_data", "two_layer", "deep_relu_data", "deep_relu", "pyramid_data", "pyramid_net", "deq_data",
+    "deq_linear",
+]
 
 
 @lru_cache(maxsize=1)
@@ -104,6 +108,62 @@ def deep_relu(depth: int = 3, width: int = 256, scheme: str = "he", eta_scale: f
     ax_sig.set_xlabel("step $k$")
     ax_sig.set_ylim(0, None)
     ax_sig.legend()
+    fig.tight_layout()
+    return fig
+
+
+@lru_cache(maxsize=1)
+def pyramid_data(N: int = 16, d: int = 16, min_angle: float = 0.3, seed: int = 0):
+    r"""Chapter 3's data set: ``N`` points on the sphere of radius :math:`\sqrt d` (so that LeCun
+    pre-activations have unit variance), at least ``min_angle`` apart, and teacher labels."""
+    kx, ky = jax.random.split(jax.random.key(seed))
+    X = data.sphere_points(kx, N, d, min_angle=min_angle) * np.sqrt(d)
+    return X, data.teacher_labels(ky, X)
+
+
+def pyramid_net(gamma: float = 0.5, n1: int = 16, topology: str = "16-8", init: str = "lecun",
+                eta_scale: float = 0.5, num_steps: int = 1000, seed: int = 2):
+    r"""Train chapter 3's pyramidal network and plot the weak PL inequality and the singular values.
+
+    The widths are ``(d, n1, *topology, 1)`` with ``topology`` a dash-separated list of
+    non-increasing widths; the activation is the smooth leaky ReLU with slope bound
+    ``gamma`` (:math:`\beta = 1`); ``init`` is ``"lecun"`` or ``"special"``
+    (:func:`lib.pyramid.special_init` with scale 1). The step is ``eta_scale`` over
+    :math:`\lambda_{\max}` of the NTK at LeCun initialisation. Left: the loss. Right: the ratio of the two
+    sides of the weak PL inequality (never below 1) and :math:`\sigma_{\min}(F_1)`,
+    :math:`\sigma_{\min}(W_l)` relative to their initial values (the proof needs them above 1/2).
+    A wrong topology or a diverging run is reported in the figure. Returns the figure.
+    """
+    X, Y = pyramid_data()
+    fig, (ax_loss, ax_ratio) = plt.subplots(1, 2, figsize=(10, 3.8))
+    try:
+        later = tuple(int(w) for w in str(topology).split("-"))
+        net = mlp.MLP((X.shape[1], int(n1)) + later + (1,), activation=SmoothLeakyReLU(float(gamma), 1.0))
+        pyramid.check_topology(net.widths, X.shape[0])
+        key = jax.random.key(seed)
+        lecun = mlp.init(key, net, "lecun")
+        params = lecun if init == "lecun" else pyramid.special_init(key, net, 1.0)
+        # the special initialisation's NTK starts small (W_2 = 0) and grows: step from LeCun's
+        eta = float(eta_scale) / linalg.lam_max(mlp.ntk_gram(net, lecun, X))
+        h = pyramid.run(net, params, X, Y, eta, int(num_steps)).history
+    except Exception as err:  # ValueError (topology) or DivergenceError: show it in the figure
+        for ax in (ax_loss, ax_ratio):
+            ax.text(0.5, 0.5, str(err), ha="center", va="center", wrap=True, transform=ax.transAxes, fontsize=9)
+        return fig
+    ax_loss.semilogy(h.loss, label="measured")
+    ax_loss.set_xlabel("step $k$")
+    ax_loss.set_title(f"widths {net.widths}, {init}, gamma = {gamma:g}", fontsize=9)
+    ax_loss.legend()
+    ratio = np.asarray(h.extras["grad_W2"]) / np.maximum(np.asarray(h.extras["pl_bound"]), 1e-300)
+    ax_ratio.semilogy(ratio, label=r"$\|\nabla_{W_2}\Phi\|_F$ / weak PL bound")
+    sig_F = np.asarray(h.extras["sigma_min_F1"])
+    ax_ratio.semilogy(sig_F / sig_F[0], label=r"$\sigma_{\min}(F_1)$ / initial")
+    sig_W = np.asarray(h.extras["sigma_min_W"])
+    ax_ratio.semilogy(sig_W.min(axis=1) / sig_W[0].min(), label=r"$\min_l\sigma_{\min}(W_l)$ / initial")
+    ax_ratio.axhline(1.0, color="0.3", linestyle=":")
+    ax_ratio.axhline(0.5, color="0.55", linestyle="--", label="1/2")
+    ax_ratio.set_xlabel("step $k$")
+    ax_ratio.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -15,20 +15,48 @@ useful wherever :math:`F_1` and the :math:`W_l`, :math:`l \ge 3`, have full rank
 (:func:`weak_pl_constant`). Its size at LeCun initialisation is governed by
 :math:`\lambda_* = \lambda_{\min}(\mathbb E_w[\sigma(Xw)\sigma(Xw)^\top])`, :math:`w \sim \mathcal N(0, I_d/d)`, the
 limit of :math:`\lambda_{\min}(F_1F_1^\top)/n_1` (:func:`lambda_star`, :func:`lambda_star_closed`).
+
+The book's convergence theorem (``thm-pyramid`` in chapter 3) works in the convex set
+:math:`\mathcal B = \{\theta : \|W_l - W_l^0\|_2 \le \rho_l\}` with
+:math:`\rho_1 = \lambda_F / (2\|X\|_F)`, :math:`\rho_l = \lambda_l/2` for :math:`l \ge 3` (so that
+:math:`\sigma_{\min}(F_1) \ge \lambda_F/2` and :math:`\sigma_{\min}(W_l) \ge \lambda_l/2` there, by Weyl) and
+:math:`\rho_2 = D_2`, the length :math:`W_2` can travel. Its constants, all explicit
+(:func:`norm_bounds`, :func:`smoothness_constant`, :func:`theorem_check`):
+
+* the PL constant :math:`\alpha = \gamma^{2(L-2)}(\lambda_F/2)^2\prod_{l\ge3}(\lambda_l/2)^2`;
+* gradient bounds :math:`\|\nabla_{W_l}\Phi\|_F \le a_l\|F_L - Y\|_F`, :math:`a_l = \varphi_{l-1}\prod_{p>l}\bar\lambda_p`,
+  with :math:`\varphi_l` a bound on :math:`\|F_l\|_F` in :math:`\mathcal B`;
+* trajectory lengths :math:`D_l = 2a_l\sqrt{2\Phi_0}/\alpha`;
+* a Lipschitz constant :math:`Q` of :math:`\nabla\Phi` on :math:`\mathcal B` (it needs :math:`\sigma'` to be
+  :math:`\beta`-Lipschitz).
+
+:func:`special_init` is the first-layer-width-:math:`N` initialisation (:math:`W_2^0 = 0`, a
+large first layer, orthonormal later layers) and :func:`admissible_scale` finds how large the
+first layer must be for the theorem to apply; :func:`run` trains and records the weak PL
+inequality's two sides at every step.
 """
 from __future__ import annotations
 
 from typing import NamedTuple
+
+import math
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from lib import linalg, mlp, train
+from lib.activations import SmoothLeakyReLU
 from lib.data import check_data
 from lib.kernels import arccos_moments
+from lib.report import Hypothesis, TheoremReport
 
-__all__ = ["check_topology", "weak_pl_constant", "weak_pl_sides", "LambdaStar", "lambda_star", "lambda_star_closed"]
+__all__ = [
+    "check_topology", "weak_pl_constant", "weak_pl_sides", "LambdaStar", "lambda_star", "lambda_star_closed",
+    "special_init", "norm_bounds", "smoothness_constant", "theorem_check", "admissible_scale", "PyramidRun", "run",
+]
+
+THEOREM = "Theorem (geometric rate on the full-rank manifold, chapter 3)"
 
 
 def check_topology(widths, N: int) -> None:
@@ -123,3 +151,223 @@ def lambda_star_closed(X, leak: float = 0.0) -> float:
     # leak^2 S + 2 leak (1 - leak) S/2 + (1 - leak)^2 k1
     K = leak * S + (1 - leak) ** 2 * k1
     return linalg.lam_min(K)
+
+
+def special_init(key, net: mlp.MLP, scale: float) -> list:
+    r"""The initialisation that needs a first layer of width only :math:`N` (chapter 3).
+
+    * :math:`W_1^0 = ` ``scale`` :math:`\times` LeCun (:math:`\mathcal N(0, \text{scale}^2/d)` entries): with
+      :math:`n_1 \ge N` the features :math:`F_1 = \sigma(XW_1^0)` have full row rank and
+      :math:`\sigma_{\min}(F_1)` grows linearly in ``scale``;
+    * :math:`W_2^0 = 0`, as in Nguyen & Mondelli's first example: the network starts as a
+      constant function, so :math:`\Phi_0` does not grow with ``scale``;
+    * :math:`W_l^0`, :math:`l \ge 3`: orthonormal columns (the :math:`Q` of a Gaussian matrix's QR),
+      so :math:`\sigma_{\min}(W_l^0) = \|W_l^0\|_2 = 1`, which needs :math:`n_{l-1} \ge n_l` (the pyramid).
+    """
+    if net.parameterization != "standard":
+        raise ValueError(f"special_init is for the standard parameterisation, got {net.parameterization!r}")
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale (of the first layer) must be a positive finite number, got {scale!r}")
+    if net.L < 3:
+        raise ValueError(f"special_init needs L >= 3 layers (widths (d, n_1, n_2, ..., n_L)), got widths {net.widths}")
+    for l in range(3, net.L + 1):
+        if net.widths[l] > net.widths[l - 1]:
+            raise ValueError(
+                f"widths[{l}] = {net.widths[l]} > widths[{l - 1}] = {net.widths[l - 1]}: orthonormal columns "
+                "need a pyramidal topology"
+            )
+    keys = jax.random.split(key, net.L)
+    d, n1 = net.widths[:2]
+    params = [scale * jax.random.normal(keys[0], (d, n1)) / math.sqrt(d), jnp.zeros(net.widths[1:3])]
+    for l in range(3, net.L + 1):
+        G = jax.random.normal(keys[l - 1], (net.widths[l - 1], net.widths[l]))
+        Qm, R = jnp.linalg.qr(G)
+        params.append(Qm * jnp.sign(jnp.diag(R)))
+    return params
+
+
+def norm_bounds(X_norm: float, lam_bar, sigma0: float, N: int, widths) -> list:
+    r""":math:`\varphi_0, \dots, \varphi_L`: bounds on :math:`\|F_l\|_F` wherever :math:`\|W_l\|_2 \le \bar\lambda_l`.
+
+    :math:`\varphi_0 = \|X\|_F`, :math:`\varphi_l = \bar\lambda_l\varphi_{l-1} + |\sigma(0)|\sqrt{Nn_l}` for
+    :math:`l < L` (as :math:`|\sigma(x)| \le |\sigma(0)| + |x|`), :math:`\varphi_L = \bar\lambda_L\varphi_{L-1}`.
+    """
+    L = len(lam_bar)
+    phi = [X_norm]
+    for l in range(1, L + 1):
+        offset = abs(sigma0) * math.sqrt(N * widths[l]) if l < L else 0.0
+        phi.append(lam_bar[l - 1] * phi[-1] + offset)
+    return phi
+
+
+def smoothness_constant(phi, lam_bar, beta: float, Y_norm: float) -> float:
+    r"""A Lipschitz constant :math:`Q` of :math:`\nabla\Phi` on the ball where :math:`\|W_l\|_2 \le \bar\lambda_l`.
+
+    With :math:`\theta, \theta'` in the ball, :math:`t = \|\theta - \theta'\|` and a unit direction
+    :math:`v`, three recursions over the layers (:math:`P_0 = E_0 = K_0 = 0`) bound
+
+    * :math:`\|F_l - F_l'\|_F \le P_l t` and :math:`\|\mathrm dF_l[v]\|_F \le E_l`, with
+      :math:`P_l = E_l = \bar\lambda_l E_{l-1} + \varphi_{l-1}` (:math:`\sigma` is 1-Lipschitz);
+    * :math:`\|\mathrm dF_l[v] - \mathrm dF_l'[v]\|_F \le K_l t`, with
+      :math:`K_l = \beta P_lE_l + \bar\lambda_lK_{l-1} + E_{l-1} + P_{l-1}` (the first term, from
+      :math:`|\sigma'(a) - \sigma'(b)| \le \beta|a-b|`, is absent for the linear layer :math:`l = L`).
+
+    Then :math:`\|\nabla\Phi(\theta) - \nabla\Phi(\theta')\| \le (K_L R + E_L P_L)\,t` with
+    :math:`R = \|Y\|_F + \varphi_L \ge \|F_L - Y\|_F`.
+    """
+    L = len(lam_bar)
+    E, K = 0.0, 0.0
+    for l in range(1, L + 1):
+        E_new = lam_bar[l - 1] * E + phi[l - 1]
+        K = (beta * E_new * E_new if l < L else 0.0) + lam_bar[l - 1] * K + 2 * E
+        E = E_new
+    return K * (Y_norm + phi[L]) + E * E
+
+
+def theorem_check(net: mlp.MLP, params, X, Y, eta: float | None = None) -> TheoremReport:
+    r"""Every hypothesis of chapter 3's theorem, measured at ``params`` (the initialisation).
+
+    * H0: pyramidal topology with :math:`n_1 \ge N`, and :math:`\lambda_F, \lambda_3, \dots, \lambda_L > 0`
+      (the initialisation lies on the full-rank manifold);
+    * H1: :math:`D_1 \le \rho_1 = \lambda_F/(2\|X\|_F)` (:math:`F_1` keeps :math:`\sigma_{\min} \ge \lambda_F/2`);
+    * H2: :math:`\max_{l\ge3} D_l/\rho_l \le 1` with :math:`\rho_l = \lambda_l/2` (the :math:`W_l` keep
+      :math:`\sigma_{\min} \ge \lambda_l/2`);
+    * H3: :math:`\eta \le 1/Q` (descent lemma). ``eta=None`` takes :math:`\eta = 1/Q`.
+
+    When all hold, :math:`\Phi_k \le (1 - \eta\alpha)^k\Phi_0`: the guaranteed rate is :math:`\eta\alpha`.
+    """
+    if net.parameterization != "standard":
+        raise ValueError(
+            f"the chapter 3 theorem is for the standard parameterisation, got net.parameterization = "
+            f"{net.parameterization!r}"
+        )
+    if not isinstance(net.activation, SmoothLeakyReLU):
+        raise ValueError(
+            "the chapter 3 theorem needs sigma' in [gamma, 1] with gamma > 0 and a Lipschitz sigma' "
+            f"(lib.activations.SmoothLeakyReLU), got activation {net.activation!r}"
+        )
+    X, Y = check_data(X, Y)
+    if Y.shape[1] != net.widths[-1]:
+        raise ValueError(f"Y must have n_L = {net.widths[-1]} columns, got shape {Y.shape}")
+    if eta is not None and not (np.isfinite(eta) and eta > 0):
+        raise ValueError(f"eta (step size) must be None or a positive finite number, got {eta!r}")
+    mlp._check_params(net, params)
+    N, L, gamma = X.shape[0], net.L, net.activation.gamma
+    X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
+    Y_norm = float(np.linalg.norm(np.asarray(Y, dtype=np.float64)))
+    F = mlp.features(net, params, X)
+    loss0 = float(train.square_loss(F[-1], Y))
+    lam_F = linalg.sigma_min(F[1]) if net.widths[1] >= N else 0.0
+    lam = [linalg.sigma_min(W) for W in params[2:]]
+    W_norms0 = [linalg.spectral_norm(W) for W in params]
+    q = {"N": N, "lam_F": lam_F, "lam": lam, "loss0": loss0, "X_norm": X_norm, "W_norms0": W_norms0}
+    try:
+        check_topology(net.widths, N)
+        topology_note = ""
+    except ValueError as err:
+        topology_note = str(err)
+    full_rank = not topology_note and lam_F > 0 and all(v > 0 for v in lam)
+    note0 = topology_note or ("F_1 or some W_l (l >= 3) is rank deficient at initialisation" if not full_rank else "")
+    h0 = Hypothesis("H0", "pyramid, n_1 >= N, full rank", float(N), float(net.widths[1]), full_rank, note0)
+    if not full_rank:
+        failed = [Hypothesis(n, s, math.inf, r, False, "needs H0") for n, s, r in
+                  (("H1", "D_1 <= lam_F / (2 ||X||_F)", 0.0), ("H2", "max_(l>=3) D_l / (lam_l / 2) <= 1", 1.0),
+                   ("H3", "eta <= 1 / Q", 0.0))]
+        return TheoremReport(THEOREM, (h0, *failed), math.nan, q)
+    alpha = gamma ** (2 * (L - 2)) * (lam_F / 2) ** 2 * math.prod((v / 2) ** 2 for v in lam)
+    rho = [lam_F / (2 * X_norm), 0.0] + [v / 2 for v in lam]
+    sigma0 = float(net.activation(jnp.zeros(())))
+    # a_2 does not involve lam_bar_2, so rho_2 = D_2 is self-consistent in one pass
+    lam_bar = [w + r for w, r in zip(W_norms0, rho)]
+    phi = norm_bounds(X_norm, lam_bar, sigma0, N, net.widths)
+    a2 = phi[1] * math.prod(lam_bar[2:])
+    rho[1] = 2 * a2 * math.sqrt(2 * loss0) / alpha
+    lam_bar[1] = W_norms0[1] + rho[1]
+    phi = norm_bounds(X_norm, lam_bar, sigma0, N, net.widths)
+    a = [phi[l - 1] * math.prod(lam_bar[l:]) for l in range(1, L + 1)]
+    D = [2 * a_l * math.sqrt(2 * loss0) / alpha for a_l in a]
+    Q = smoothness_constant(phi, lam_bar, net.activation.beta, Y_norm)
+    eta = 1.0 / Q if eta is None else float(eta)
+    q.update(alpha=alpha, rho=rho, lam_bar=lam_bar, phi=phi, a=a, D=D, Q=Q, eta=eta)
+    h2_lhs = max(D[l] / rho[l] for l in range(2, L))
+    hyps = (
+        h0,
+        Hypothesis("H1", "D_1 <= lam_F / (2 ||X||_F)", D[0], rho[0], D[0] <= rho[0],
+                   "W_1 may move far enough to lose the rank of F_1"),
+        Hypothesis("H2", "max_(l>=3) D_l / (lam_l / 2) <= 1", h2_lhs, 1.0, h2_lhs <= 1.0,
+                   "some W_l (l >= 3) may move far enough to lose its rank"),
+        Hypothesis("H3", "eta <= 1 / Q", eta, 1.0 / Q, eta <= 1.0 / Q * (1 + 1e-12),
+                   "step size too large for the descent lemma"),
+    )
+    report = TheoremReport(THEOREM, hyps, math.nan, q)
+    return report._replace(rate=eta * alpha) if report.holds else report
+
+
+def admissible_scale(key, net: mlp.MLP, X, Y, max_doublings: int = 60) -> float | None:
+    r"""The smallest ``scale = 2^j`` (``j >= 0``) for which :func:`special_init` satisfies H0-H2, or ``None``.
+
+    H1 and H2 hold once the first layer is large enough: with :math:`W_2^0 = 0`,
+    :math:`\Phi_0` does not depend on ``scale`` while :math:`D_1 \propto \text{scale}^{-3}`,
+    :math:`\rho_1 \propto \text{scale}` and :math:`D_l \propto \text{scale}^{-2}` (:math:`l \ge 3`), up to lower-order terms.
+    """
+    check_topology(net.widths, check_data(X)[0].shape[0])
+    if not isinstance(max_doublings, int) or max_doublings < 0:
+        raise ValueError(f"max_doublings must be a non-negative integer, got {max_doublings!r}")
+    for j in range(max_doublings + 1):
+        report = theorem_check(net, special_init(key, net, 2.0**j), X, Y)
+        if all(h.holds for h in report.hypotheses[:3]):
+            return 2.0**j
+    return None
+
+
+class PyramidRun(NamedTuple):
+    """A gradient-descent run of a pyramidal network with chapter 3's per-step records."""
+
+    params0: list  # initial weights
+    params: list  # final weights
+    history: train.History  # extras: see run()
+
+
+def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> PyramidRun:
+    r"""Gradient descent on all layers, recording at every step :math:`k`:
+
+    * ``"grad_W2"``: :math:`\|\nabla_{W_2}\Phi(\theta_k)\|_F`, the left side of the weak PL inequality;
+    * ``"pl_bound"``: its right side, :math:`\gamma^{L-2}\sigma_{\min}(F_1)\prod_{l\ge3}\sigma_{\min}(W_l)\|F_L - Y\|_F`;
+    * ``"sigma_min_F1"``: :math:`\sigma_{\min}(F_1(\theta_k))`;
+    * ``"sigma_min_W"``: :math:`(\sigma_{\min}(W_l^k))_{l=3..L}`, shape ``(T+1, L-2)``;
+    * ``"W_moves"``: :math:`(\|W_l^k - W_l^0\|_2)_{l=1..L}`, shape ``(T+1, L)``;
+    * ``"feature_moves"``: :math:`(\|F_l(\theta_k) - F_l(\theta_0)\|_F / \|F_l(\theta_0)\|_F)_{l=1..L-1}`,
+      shape ``(T+1, L-1)``.
+    """
+    X, Y = check_data(X, Y)
+    if Y.shape[1] != net.widths[-1]:
+        raise ValueError(f"Y must have n_L = {net.widths[-1]} columns, got shape {Y.shape}")
+    check_topology(net.widths, X.shape[0])
+    gamma = net.activation.gamma
+    F0 = mlp.features(net, params0, X)[1:-1]
+
+    def loss_fn(params):
+        return train.square_loss(mlp.apply(net, params, X), Y)
+
+    grad_fn = jax.grad(loss_fn)
+
+    def pl_bound(p):
+        c = gamma ** (net.L - 2) * linalg.sigma_min(mlp.features(net, p, X)[1])
+        for W in p[2:]:
+            c = c * linalg.sigma_min(W)
+        return c * jnp.linalg.norm(mlp.apply(net, p, X) - Y)
+
+    def feature_moves(p):
+        F = mlp.features(net, p, X)[1:-1]
+        return jnp.stack([jnp.linalg.norm(f - f0) / jnp.linalg.norm(f0) for f, f0 in zip(F, F0)])
+
+    extras = {
+        "grad_W2": lambda p: jnp.linalg.norm(grad_fn(p)[1]),
+        "pl_bound": pl_bound,
+        "sigma_min_F1": lambda p: linalg.sigma_min(mlp.features(net, p, X)[1]),
+        "sigma_min_W": lambda p: jnp.stack([linalg.sigma_min(W) for W in p[2:]]),
+        "W_moves": lambda p: jnp.stack([linalg.spectral_norm(W - W0) for W, W0 in zip(p, params0)]),
+        "feature_moves": feature_moves,
+    }
+    params, history = train.gradient_descent(loss_fn, list(params0), eta, num_steps, extras=extras)
+    return PyramidRun(list(params0), params, history)

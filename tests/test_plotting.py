@@ -81,3 +81,16 @@ def test_deq_linear_explorer_reports_divergence():
     fig = explore.deq_linear(gamma=0.5, width=4, eta_scale=1e4, num_steps=40)
     assert any("diverged" in t.get_text() for ax in fig.axes for t in ax.texts)
     plt.close(fig)
+
+
+def test_pyramid_explorer_plots_loss_and_ratios():
+    fig = explore.pyramid_net(gamma=0.5, n1=16, topology="8", init="special", num_steps=30)
+    ax_loss, ax_ratio = fig.axes
+    assert len(ax_loss.get_lines()) == 1 and len(ax_ratio.get_lines()) >= 4
+    ratio = ax_ratio.get_lines()[0].get_ydata()
+    assert (ratio >= 1 - 1e-9).all()          # the weak PL inequality, as plotted
+
+
+def test_pyramid_explorer_reports_a_wrong_topology():
+    fig = explore.pyramid_net(topology="8-16", num_steps=5)
+    assert "pyramidal topology" in fig.axes[0].texts[0].get_text()

@@ -1,10 +1,11 @@
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import data, lastlayer, mlp, pyramid
+from lib import data, lastlayer, mlp, pyramid, train
 from lib.activations import ReLU, SmoothLeakyReLU
 
 
@@ -77,3 +78,125 @@ def test_lastlayer_theorem_check_refuses_non_relu():
     X = data.sphere_points(jax.random.key(0), 4, 3)
     with pytest.raises(ValueError, match="the chapter 2 theorem is for ReLU networks"):
         lastlayer.theorem_check(net, mlp.init(jax.random.key(0), net, "he"), X, jnp.ones((4, 1)), 0.1)
+
+
+def _problem(N=6, d=5, seed=0):
+    kx, ky = jax.random.split(jax.random.key(seed))
+    X = data.sphere_points(kx, N, d, min_angle=0.2) * d**0.5
+    return X, data.teacher_labels(ky, X)
+
+
+def test_special_init_structure():
+    net = mlp.MLP((5, 6, 4, 3, 1), activation=SmoothLeakyReLU(0.5, 1.0))
+    p = pyramid.special_init(jax.random.key(0), net, 8.0)
+    assert [W.shape for W in p] == [(5, 6), (6, 4), (4, 3), (3, 1)]
+    assert float(jnp.abs(p[1]).max()) == 0.0
+    for W in p[2:]:
+        assert jnp.allclose(W.T @ W, jnp.eye(W.shape[1]), atol=1e-12)     # orthonormal columns
+    p1 = pyramid.special_init(jax.random.key(0), net, 1.0)
+    assert jnp.allclose(p[0], 8.0 * p1[0])
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"scale": 0.0}, "scale \\(of the first layer\\) must be a positive finite number, got 0.0"),
+    ({"scale": float("nan")}, "scale \\(of the first layer\\) must be a positive finite number"),
+])
+def test_special_init_errors(kwargs, match):
+    net = mlp.MLP((5, 6, 4, 1), activation=SmoothLeakyReLU(0.5, 1.0))
+    with pytest.raises(ValueError, match=match):
+        pyramid.special_init(jax.random.key(0), net, **kwargs)
+
+
+def test_special_init_rejects_shallow_nets_ntk_and_growing_widths():
+    with pytest.raises(ValueError, match="special_init needs L >= 3 layers"):
+        pyramid.special_init(jax.random.key(0), mlp.MLP((5, 6, 1)), 1.0)
+    with pytest.raises(ValueError, match="special_init is for the standard parameterisation"):
+        pyramid.special_init(jax.random.key(0), mlp.MLP((5, 6, 4, 1), parameterization="ntk"), 1.0)
+    with pytest.raises(ValueError, match="widths\\[3\\] = 8 > widths\\[2\\] = 4: orthonormal columns"):
+        pyramid.special_init(jax.random.key(0), mlp.MLP((5, 6, 4, 8, 1)), 1.0)
+
+
+def test_theorem_holds_for_special_init_at_width_N_and_its_conclusions_follow():
+    X, Y = _problem()
+    net = mlp.MLP((5, 6, 4, 1), activation=SmoothLeakyReLU(0.5, 1.0))
+    scale = pyramid.admissible_scale(jax.random.key(1), net, X, Y)
+    assert scale is not None and scale >= 1.0
+    params = pyramid.special_init(jax.random.key(1), net, scale)
+    report = pyramid.theorem_check(net, params, X, Y)
+    assert report.holds and report.rate > 0 and "all hypotheses hold" in report.table()
+    q = report.quantities
+    assert q["eta"] == pytest.approx(1 / q["Q"])
+    h = pyramid.run(net, params, X, Y, q["eta"], 20).history
+    assert (np.diff(np.asarray(h.loss)) <= 0).all()
+    assert (np.asarray(h.extras["W_moves"]).max(axis=0) <= np.array(q["D"])).all()
+    # half the scale must fail H1 or H2: admissible_scale returns the smallest power of two
+    if scale > 1:
+        half = pyramid.theorem_check(net, pyramid.special_init(jax.random.key(1), net, scale / 2), X, Y)
+        assert set(half.failed) & {"H1", "H2"}
+
+
+def test_theorem_check_reports_failures_instead_of_raising():
+    X, Y = _problem()
+    net = mlp.MLP((5, 64, 4, 1), activation=SmoothLeakyReLU(0.5, 1.0))
+    params = mlp.init(jax.random.key(0), net, "lecun")
+    report = pyramid.theorem_check(net, params, X, Y, eta=10.0)
+    assert not report.holds and {"H1", "H2", "H3"} <= set(report.failed)
+    assert np.isnan(report.rate) and "the theorem guarantees nothing" in report.table()
+    narrow = mlp.MLP((5, 4, 4, 1), activation=SmoothLeakyReLU(0.5, 1.0))
+    r0 = pyramid.theorem_check(narrow, mlp.init(jax.random.key(0), narrow, "lecun"), X, Y)
+    assert r0.failed == ("H0", "H1", "H2", "H3") and "n_1 = 4 < N = 6" in r0.hypotheses[0].note
+
+
+def test_theorem_check_errors():
+    X, Y = _problem()
+    smooth = mlp.MLP((5, 8, 4, 1), activation=SmoothLeakyReLU(0.5, 1.0))
+    p = mlp.init(jax.random.key(0), smooth, "lecun")
+    with pytest.raises(ValueError, match="needs sigma' in \\[gamma, 1\\] with gamma > 0"):
+        relu = mlp.MLP((5, 8, 4, 1))
+        pyramid.theorem_check(relu, mlp.init(jax.random.key(0), relu, "lecun"), X, Y)
+    with pytest.raises(ValueError, match="standard parameterisation"):
+        ntk = mlp.MLP((5, 8, 4, 1), parameterization="ntk", activation=SmoothLeakyReLU(0.5, 1.0))
+        pyramid.theorem_check(ntk, mlp.init(jax.random.key(0), ntk, "ntk"), X, Y)
+    with pytest.raises(ValueError, match="eta \\(step size\\) must be None or a positive finite number, got -1"):
+        pyramid.theorem_check(smooth, p, X, Y, eta=-1.0)
+    with pytest.raises(ValueError, match="Y must have n_L = 1 columns"):
+        pyramid.theorem_check(smooth, p, X, jnp.ones((6, 2)))
+    with pytest.raises(ValueError, match="max_doublings must be a non-negative integer"):
+        pyramid.admissible_scale(jax.random.key(0), smooth, X, Y, max_doublings=-1)
+    with pytest.raises(ValueError, match="the first hidden layer must be at least as wide"):
+        pyramid.run(mlp.MLP((5, 4, 4, 1), activation=SmoothLeakyReLU(0.5, 1.0)),
+                    mlp.init(jax.random.key(0), mlp.MLP((5, 4, 4, 1)), "lecun"), X, Y, 0.1, 2)
+
+
+@pytest.mark.property
+@given(seed=st.integers(0, 2**31 - 1), beta=st.floats(0.2, 5.0), radius=st.floats(0.05, 1.0))
+def test_smoothness_constant_bounds_measured_gradient_lipschitz_ratios(seed, beta, radius):
+    k = jax.random.split(jax.random.key(seed), 5)
+    X, Y = _problem(seed=seed % 7)
+    net = mlp.MLP((5, 7, 4, 3, 1), activation=SmoothLeakyReLU(0.3, beta))
+    p0 = mlp.init(k[0], net, "lecun")
+    lam_bar = [float(jnp.linalg.norm(W, 2)) + radius for W in p0]
+    phi = pyramid.norm_bounds(float(jnp.linalg.norm(X)), lam_bar, float(net.activation(0.0)), 6, net.widths)
+    Q = pyramid.smoothness_constant(phi, lam_bar, beta, float(jnp.linalg.norm(Y)))
+
+    def point(key):
+        ks = jax.random.split(key, net.L)
+        return [W + radius * jax.random.uniform(kk) * D / jnp.linalg.norm(D, 2)
+                for kk, W, D in zip(ks, p0, [jax.random.normal(kk, W.shape) for kk, W in zip(ks, p0)])]
+
+    grad = jax.grad(lambda p: train.square_loss(mlp.apply(net, p, X), Y))
+    pa, pb = point(k[1]), point(k[2])
+    num = jnp.sqrt(sum(jnp.sum((a - b) ** 2) for a, b in zip(grad(pa), grad(pb))))
+    den = jnp.sqrt(sum(jnp.sum((a - b) ** 2) for a, b in zip(pa, pb)))
+    assert float(num / den) <= Q
+
+
+def test_run_records_weak_pl_sides_and_feature_moves():
+    X, Y = _problem()
+    net = mlp.MLP((5, 6, 4, 3, 1), activation=SmoothLeakyReLU(0.5, 1.0))
+    h = pyramid.run(net, mlp.init(jax.random.key(2), net, "lecun"), X, Y, 0.01, 30).history
+    lhs, rhs = np.asarray(h.extras["grad_W2"]), np.asarray(h.extras["pl_bound"])
+    assert lhs.shape == (31,) and (lhs >= rhs * (1 - 1e-9)).all()
+    assert np.asarray(h.extras["sigma_min_W"]).shape == (31, 2)
+    moves = np.asarray(h.extras["feature_moves"])
+    assert moves.shape == (31, 3) and (moves[0] == 0).all() and (moves[-1] > 0).all()

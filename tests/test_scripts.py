@@ -29,3 +29,21 @@ def test_committed_sweep_data_matches_the_script_layout():
     result = json.loads((ROOT / "book" / "data" / "ch2_width_sweep.json").read_text())
     assert set(result) == {"config", "theorem", "gd"}
     assert {"L", "scheme", "N", "width", "cap"} <= set(result["theorem"][0])
+
+
+def test_ch3_width_sweep_tiny(tmp_path):
+    sweep = _load("ch3_width_sweep")
+    out = tmp_path / "sweep.json"
+    sweep.main(["--Ns", "4", "--theorem-cap", "64", "--steps", "50", "--seeds", "1", "--d", "6", "--later", "4",
+                "--out", str(out)])
+    result = json.loads(out.read_text())
+    thm = {r["init"]: r for r in result["theorem"]}
+    assert thm["special"]["width"] == 4                      # the special initialisation: n_1 = N
+    assert thm["lecun"]["width"] is None and thm["lecun"]["worst_ratio_at_cap"] > 1
+    assert {r["init"] for r in result["gd"]} == set(sweep.INITS)
+
+
+def test_committed_ch3_sweep_data_matches_the_script_layout():
+    result = json.loads((ROOT / "book" / "data" / "ch3_width_sweep.json").read_text())
+    assert set(result) == {"config", "theorem", "gd"}
+    assert {"init", "N", "width", "cap"} <= set(result["theorem"][0])
