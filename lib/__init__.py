@@ -5,10 +5,11 @@ Each module holds one idea of the book:
 * :mod:`lib.data`: inputs on the sphere, teacher labels, scikit-learn's digits;
 * :mod:`lib.mlp`: deep networks (ReLU unless told otherwise) in the book's row layout;
 * :mod:`lib.activations`: ReLU and the smooth leaky ReLU, with their derivative bounds;
-* :mod:`lib.pyramid`: chapter 3's building blocks: pyramidal topology, weak PL, :math:`\\lambda_*`;
+* :mod:`lib.pyramid`: chapter 3: pyramidal topology, weak PL, :math:`\\lambda_*`, the theorem check;
 * :mod:`lib.twolayer`: the two-layer network of Du et al. and its Gram matrix;
 * :mod:`lib.kernels`: empirical NTK, analytic ReLU kernels, Du et al.'s :math:`H^\\infty`;
 * :mod:`lib.lastlayer`: chapter 2's theorem, tracked through the last hidden layer;
+* :mod:`lib.implicit`: deep ReLU implicit networks: equilibrium solvers, implicit differentiation, kernels;
 * :mod:`lib.deq`: deep equilibrium linear models, their effective weight and preconditioner;
 * :mod:`lib.trust_region`: trust-region Newton with a metric (exact and Steihaug-CG subproblems);
 * :mod:`lib.report`: the report format of every theorem check;
@@ -20,11 +21,12 @@ Each module holds one idea of the book:
 * :mod:`lib.explore`: the functions behind the chapters' interactive explorers.
 """
 from lib import activations, data, linalg, rates, report, sweep, train, trust_region
-from lib import deq, kernels, mlp, twolayer
+from lib import deq, implicit, kernels, mlp, twolayer
 from lib import explore, lastlayer, plotting, pyramid
 
 __all__ = [
-    "activations", "data", "deq", "explore", "kernels", "lastlayer", "linalg", "mlp", "plotting", "pyramid",
+    "activations", "data", "deq", "explore", "implicit", "kernels", "lastlayer", "linalg", "mlp", "plotting",
+    "pyramid",
     "rates", "report", "sweep", "train", "trust_region", "twolayer",
 ]
 __version__ = "0.1.0"

@@ -36,3 +36,14 @@ def test_trust_region_benchmark_runs_and_agrees_with_scipy():
         if " vs scipy " in line:
             rel = float(line.split("loss rel diff ")[1].split()[0])
             assert rel <= 1e-8, line
+
+
+def test_implicit_solvers_benchmark_runs_and_prints_its_tables():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "implicit_solvers.py"), "--m", "64", "--N", "32", "--repeats", "1",
+         "--Ts", "5", "20"],
+        capture_output=True, text=True, check=False, timeout=600,
+    )
+    assert "forward, hard regime" in out.stdout and "jaxopt anderson" in out.stdout, out.stderr
+    assert "implicit memory flat in T: True; unrolled memory grows with T: True" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] in ("targets met", "TARGETS NOT MET")
