@@ -130,7 +130,7 @@ def equilibrium_iterate(params: DEQParams, Phi, gamma: float, tol: float = 1e-12
         return Z_new, k + 1, res
 
     Z, k, res = jax.lax.while_loop(cond, body, (Phi, 0, jnp.array(jnp.inf, dtype=Phi.dtype)))
-    if not isinstance(res, jax.core.Tracer) and float(res) > tol:
+    if not linalg._is_traced(res) and float(res) > tol:
         raise RuntimeError(
             f"fixed-point iteration did not converge in max_iter = {max_iter} iterations: "
             f"relative residual {float(res):.3g} > tol = {tol:g}"

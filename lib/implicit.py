@@ -39,9 +39,9 @@ from lib.data import check_data
 from lib.kernels import arccos_moments
 
 __all__ = [
-    "Params", "SolverConfig", "NonConvergenceError", "init", "implicit_norm", "check_well_posed",
-    "fixed_point", "solve", "equilibrium", "equilibrium_with_stats", "predict", "loss", "gram",
-    "limit_kernel",
+    "Params", "SolverConfig", "NonConvergenceError", "init", "scaled_A", "implicit_norm", "check_well_posed",
+    "fixed_point", "solve", "equilibrium_map", "solve_equilibrium", "equilibrium", "equilibrium_with_stats",
+    "predict", "loss", "gram", "limit_kernel",
 ]
 
 METHODS = ("plain", "anderson")
@@ -198,7 +198,8 @@ def solve(f, z0, args=(), config: SolverConfig = SolverConfig()):
     return z, int(k), float(res)
 
 
-def _forward_map(Z, A_t, B):
+def equilibrium_map(Z, A_t, B):
+    r"""One step of the equilibrium equation for all samples: :math:`Z \mapsto \mathrm{relu}(Z\tilde A^\top + B)`."""
     return jax.nn.relu(Z @ A_t.T + B)
 
 
@@ -208,11 +209,11 @@ def _adjoint_map(Wv, A_t, Dmask, Zbar):
 
 @partial(jax.custom_vjp, nondiff_argnums=(2,))
 def _equilibrium(A_t, B, config):
-    return _fixed_point(_forward_map, jnp.zeros_like(B), (A_t, B), config)
+    return _fixed_point(equilibrium_map, jnp.zeros_like(B), (A_t, B), config)
 
 
 def _equilibrium_fwd(A_t, B, config):
-    Z, k, res = _fixed_point(_forward_map, jnp.zeros_like(B), (A_t, B), config)
+    Z, k, res = _fixed_point(equilibrium_map, jnp.zeros_like(B), (A_t, B), config)
     return (Z, k, res), (A_t, B, Z)
 
 
@@ -231,6 +232,14 @@ def _equilibrium_bwd(config, saved, cotangents):
 _equilibrium.defvjp(_equilibrium_fwd, _equilibrium_bwd)
 
 
+def solve_equilibrium(A_t, B, config: SolverConfig = SolverConfig()):
+    r"""``(Z, iterations, residual)`` for :math:`Z = \mathrm{relu}(Z\tilde A^\top + B)` from :math:`Z = 0`, given the
+    scaled matrix ``A_t`` and the input injections ``B`` (rows :math:`Wx_i`); differentiable in both by
+    implicit differentiation. :func:`equilibrium_with_stats` is this function of the network's parameters.
+    """
+    return _equilibrium(A_t, B, _check_config(config))
+
+
 def equilibrium_with_stats(params: Params, X, gamma: float, config: SolverConfig = SolverConfig()):
     r"""``(Z, iterations, residual)``: the equilibrium features :math:`Z \in \mathbb R^{N\times m}` (rows :math:`z_i`).
 
@@ -238,15 +247,16 @@ def equilibrium_with_stats(params: Params, X, gamma: float, config: SolverConfig
     raise when the cap is hit (see :func:`equilibrium`). An adjoint solve that does not converge
     gives NaN gradients, which :func:`lib.train.gradient_descent` reports as divergence.
     """
-    config = _check_config(config)
-    B = X @ params.W.T
-    return _equilibrium(scaled_A(params, gamma), B, config)
+    X, _ = check_data(X)
+    if X.shape[1] != params.W.shape[1]:
+        raise ValueError(f"X must have d = {params.W.shape[1]} columns (the input weights' width), got shape {X.shape}")
+    return solve_equilibrium(scaled_A(params, gamma), X @ params.W.T, config)
 
 
 def equilibrium(params: Params, X, gamma: float, config: SolverConfig = SolverConfig()):
     """The equilibrium features, raising :class:`NonConvergenceError` when the solver hits its cap (outside ``jit``)."""
     Z, k, res = equilibrium_with_stats(params, X, gamma, config)
-    if not isinstance(res, jax.core.Tracer) and not float(res) <= config.tol:
+    if not linalg._is_traced(res) and not float(res) <= config.tol:
         raise NonConvergenceError(
             f"equilibrium solve ({config.method}) stopped at max_iter = {config.max_iter} with relative residual "
             f"{float(res):.3g} > tol = {config.tol:g}; ||gamma A / sqrt(m)||_2 = {implicit_norm(params, gamma):.4g}"

@@ -85,11 +85,15 @@ def weak_pl_constant(net: mlp.MLP, params, X) -> float:
     """
     X, _ = check_data(X)
     check_topology(net.widths, X.shape[0])
-    F1 = mlp.features(net, params, X)[1]
-    value = net.activation.gamma ** (net.L - 2) * linalg.sigma_min(F1)
+    return float(_weak_pl_constant(net, params, X))
+
+
+def _weak_pl_constant(net: mlp.MLP, params, X):
+    # traceable: used at every step of run()
+    value = net.activation.gamma ** (net.L - 2) * linalg.sigma_min(mlp.features(net, params, X)[1])
     for W in params[2:]:
-        value *= linalg.sigma_min(W)
-    return float(value)
+        value = value * linalg.sigma_min(W)
+    return value
 
 
 def weak_pl_sides(net: mlp.MLP, params, X, Y):
@@ -343,7 +347,6 @@ def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> PyramidRun:
     if Y.shape[1] != net.widths[-1]:
         raise ValueError(f"Y must have n_L = {net.widths[-1]} columns, got shape {Y.shape}")
     check_topology(net.widths, X.shape[0])
-    gamma = net.activation.gamma
     F0 = mlp.features(net, params0, X)[1:-1]
 
     def loss_fn(params):
@@ -352,10 +355,7 @@ def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> PyramidRun:
     grad_fn = jax.grad(loss_fn)
 
     def pl_bound(p):
-        c = gamma ** (net.L - 2) * linalg.sigma_min(mlp.features(net, p, X)[1])
-        for W in p[2:]:
-            c = c * linalg.sigma_min(W)
-        return c * jnp.linalg.norm(mlp.apply(net, p, X) - Y)
+        return _weak_pl_constant(net, p, X) * jnp.linalg.norm(mlp.apply(net, p, X) - Y)
 
     def feature_moves(p):
         F = mlp.features(net, p, X)[1:-1]

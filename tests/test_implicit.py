@@ -18,10 +18,6 @@ def _problem(N=6, d=4, m=32, seed=0):
     return X, Y, implicit.init(k[2], m, d)
 
 
-def _affine_relu(Z, A, B):
-    return jax.nn.relu(Z @ A.T + B)
-
-
 @pytest.mark.property
 @settings(max_examples=25)
 @given(seed=st.integers(0, 2**31 - 1), norm=st.floats(0.1, 0.95), method=st.sampled_from(implicit.METHODS),
@@ -33,12 +29,12 @@ def test_solvers_converge_on_random_contractions(seed, norm, method, shift):
     A = norm * A / np.linalg.norm(np.asarray(A), 2)
     B = jax.random.normal(k[1], (5, m)) + shift
     cfg = implicit.SolverConfig(method, 1e-10, 5000)
-    Z, iters, res = implicit.solve(_affine_relu, jnp.zeros_like(B), (A, B), cfg)
+    Z, iters, res = implicit.solve(implicit.equilibrium_map, jnp.zeros_like(B), (A, B), cfg)
     assert res <= 1e-10 and 1 <= iters <= 5000
     # the fixed point is unique (contraction): compare with a long plain iteration
     Zref = jnp.zeros_like(B)
     for _ in range(2000):
-        Zref = _affine_relu(Zref, A, B)
+        Zref = implicit.equilibrium_map(Zref, A, B)
     assert float(jnp.abs(Z - Zref).max()) <= 1e-8 * max(1.0, float(jnp.abs(Zref).max())) / (1 - norm)
 
 
@@ -48,8 +44,8 @@ def test_anderson_beats_plain_in_the_hard_regime():
     A = jnp.ones((m, m)) / m + 0.02 * jax.random.normal(k[0], (m, m)) / math.sqrt(m)
     A = 0.95 * A / np.linalg.norm(np.asarray(A), 2)
     B = jax.random.normal(k[1], (8, m)) + 1.0
-    plain = implicit.solve(_affine_relu, jnp.zeros_like(B), (A, B), implicit.SolverConfig("plain", 1e-6, 5000))
-    anderson = implicit.solve(_affine_relu, jnp.zeros_like(B), (A, B), implicit.SolverConfig("anderson", 1e-6, 5000))
+    plain = implicit.solve(implicit.equilibrium_map, jnp.zeros_like(B), (A, B), implicit.SolverConfig("plain", 1e-6, 5000))
+    anderson = implicit.solve(implicit.equilibrium_map, jnp.zeros_like(B), (A, B), implicit.SolverConfig("anderson", 1e-6, 5000))
     assert plain[1] >= 100 and anderson[1] <= plain[1] / 2
 
 
@@ -58,7 +54,7 @@ def test_solve_raises_at_the_cap_with_the_residual():
     B = X @ p.W.T
     A = 0.99 * jnp.eye(32)
     with pytest.raises(implicit.NonConvergenceError, match="stopped at the cap max_iter = 3 with relative residual"):
-        implicit.solve(_affine_relu, jnp.zeros_like(B), (A, B), implicit.SolverConfig("plain", 1e-12, 3))
+        implicit.solve(implicit.equilibrium_map, jnp.zeros_like(B), (A, B), implicit.SolverConfig("plain", 1e-12, 3))
     with pytest.raises(implicit.NonConvergenceError, match="equilibrium solve \\(anderson\\) stopped at max_iter = 2"):
         implicit.equilibrium(p, X, 0.3, implicit.SolverConfig("anderson", 1e-14, 2))
 
@@ -99,6 +95,12 @@ def test_solver_config_errors(kwargs, match):
     X, _, p = _problem()
     with pytest.raises(ValueError, match=match):
         implicit.equilibrium(p, X, 0.3, implicit.SolverConfig(**kwargs))
+
+
+def test_equilibrium_rejects_inputs_of_the_wrong_dimension():
+    X, _, p = _problem()
+    with pytest.raises(ValueError, match="X must have d = 4 columns \\(the input weights' width\\), got shape \\(6, 3\\)"):
+        implicit.equilibrium(p, X[:, :3], 0.3)
 
 
 def test_init_errors():
