@@ -7,7 +7,8 @@ The hidden state of sample :math:`x_i` is the solution of the equilibrium equati
     z_i = \mathrm{relu}\big(\tilde A z_i + W x_i\big), \qquad \tilde A = \frac{\gamma}{\sqrt m} A,
 
 an infinitely deep weight-tied ReLU network of width :math:`m`, and the output is
-:math:`\hat y_i = u^\top z_i / \sqrt m`. The fixed scalar :math:`\gamma` is Gao & Gao's
+:math:`\hat y_i = u^\top z_i` (the standard parameterisation of the output layer, whose
+weights start at :math:`\mathcal N(0, 1/m)` or at zero). The fixed scalar :math:`\gamma` is Gao & Gao's
 scaling of the implicit matrix: with :math:`A_{ij} \sim \mathcal N(0, 1)`,
 :math:`\|\tilde A\|_2 \approx 2\gamma`, so :math:`\gamma < 1/2` makes the equation
 well posed at initialisation (ReLU is 1-Lipschitz, so :math:`z \mapsto \mathrm{relu}(\tilde Az + b)`
@@ -41,7 +42,7 @@ from lib.kernels import arccos_moments
 __all__ = [
     "Params", "SolverConfig", "NonConvergenceError", "init", "scaled_A", "implicit_norm", "check_well_posed",
     "fixed_point", "solve", "equilibrium_map", "solve_equilibrium", "equilibrium", "equilibrium_with_stats",
-    "predict", "loss", "gram", "limit_kernel",
+    "predict", "targets", "loss", "gram", "limit_kernel",
 ]
 
 METHODS = ("plain", "anderson")
@@ -52,7 +53,7 @@ class Params(NamedTuple):
 
     A: jax.Array  # (m, m) implicit weights; the layer uses gamma * A / sqrt(m)
     W: jax.Array  # (m, d) input weights
-    u: jax.Array  # (m,) output weights; the output is u.z / sqrt(m)
+    u: jax.Array  # (m,) output weights; the output is u.z
 
 
 class SolverConfig(NamedTuple):
@@ -84,13 +85,22 @@ def _check_config(config: SolverConfig) -> SolverConfig:
     return config
 
 
-def init(key, m: int, d: int) -> Params:
-    r"""Standard Gaussian :math:`A`, :math:`W`, :math:`u` (the scalings live in the model)."""
+OUTPUTS = ("lecun", "zero")
+
+
+def init(key, m: int, d: int, output: str = "lecun") -> Params:
+    r"""Standard Gaussian :math:`A` and :math:`W` (the scale :math:`\gamma/\sqrt m` of :math:`A` lives in the model).
+
+    The output weights are :math:`\mathcal N(0, 1/m)` (``output="lecun"``) or zero (``output="zero"``).
+    """
     for name, v in (("m", m), ("d", d)):
         if not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    if output not in OUTPUTS:
+        raise ValueError(f"output (initialisation of u) must be one of {OUTPUTS}, got {output!r}")
     ka, kw, ku = jax.random.split(key, 3)
-    return Params(jax.random.normal(ka, (m, m)), jax.random.normal(kw, (m, d)), jax.random.normal(ku, (m,)))
+    u = jax.random.normal(ku, (m,)) / math.sqrt(m) if output == "lecun" else jnp.zeros(m)
+    return Params(jax.random.normal(ka, (m, m)), jax.random.normal(kw, (m, d)), u)
 
 
 def scaled_A(params: Params, gamma: float):
@@ -265,17 +275,26 @@ def equilibrium(params: Params, X, gamma: float, config: SolverConfig = SolverCo
 
 
 def predict(params: Params, X, gamma: float, config: SolverConfig = SolverConfig()):
-    r""":math:`\hat y = Z u / \sqrt m`, shape ``(N,)``."""
-    return equilibrium(params, X, gamma, config) @ params.u / math.sqrt(params.u.shape[0])
+    r""":math:`\hat y = Z u`, shape ``(N,)``."""
+    return equilibrium(params, X, gamma, config) @ params.u
+
+
+def targets(X, Y):
+    """``Y`` as a vector of ``N`` scalar labels (shape ``(N,)`` or ``(N, 1)``), or ``ValueError``."""
+    X, Y = check_data(X, Y)
+    if Y.shape[1] != 1:
+        raise ValueError(f"Y must hold one scalar label per sample, shape (N,) or (N, 1), got shape {Y.shape}")
+    return Y[:, 0]
 
 
 def loss(params: Params, X, Y, gamma: float, config: SolverConfig = SolverConfig()):
     r""":math:`\tfrac12\|\hat y - y\|^2`."""
-    return 0.5 * jnp.sum((predict(params, X, gamma, config) - Y) ** 2)
+    return 0.5 * jnp.sum((predict(params, X, gamma, config) - targets(X, Y)) ** 2)
 
 
 def gram(params: Params, X, gamma: float, config: SolverConfig = SolverConfig()):
-    r""":math:`ZZ^\top/m`, the Gram matrix of the equilibrium features (the output layer's NTK block)."""
+    r""":math:`ZZ^\top/m`, the normalised Gram matrix of the equilibrium features (:math:`m` times it is the
+    output layer's block :math:`ZZ^\top` of the NTK); its limit as :math:`m \to \infty` is :func:`limit_kernel`."""
     X, _ = check_data(X)
     Z = equilibrium(params, X, gamma, config)
     return Z @ Z.T / Z.shape[1]

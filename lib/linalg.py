@@ -15,6 +15,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.sparse.linalg
+
+_LANCZOS_FROM = 1024  # spectral norms of matrices with both sides above this use Lanczos (ARPACK), to full precision
 
 __all__ = ["lam_min", "lam_max", "sigma_min", "spectral_norm", "as_float64"]
 
@@ -92,10 +95,16 @@ def sigma_min(F):
 
 
 def spectral_norm(W):
-    r"""Spectral norm :math:`\|W\|_2` (largest singular value) of ``W: (p, q)``."""
+    r"""Spectral norm :math:`\|W\|_2` (largest singular value) of ``W: (p, q)``.
+
+    Concrete matrices with both sides above 1024 use a Lanczos method (ARPACK, tolerance 0, so
+    machine precision) instead of a full SVD.
+    """
     if jnp.ndim(W) != 2:
         raise ValueError(f"W must be a 2-d array, got shape {jnp.shape(W)}")
     if _is_traced(W):
         return jnp.sqrt(jnp.linalg.eigvalsh(_small_gram(W))[-1])
     W64 = as_float64(W, "W", ndim=2)
+    if min(W64.shape) > _LANCZOS_FROM:  # a full SVD of a large square matrix takes minutes on a laptop
+        return float(scipy.sparse.linalg.svds(W64, k=1, tol=0, return_singular_vectors=False, random_state=0)[0])
     return float(np.linalg.norm(W64, 2))

@@ -32,6 +32,7 @@ class TheoremReport(NamedTuple):
     hypotheses: tuple  # of Hypothesis
     rate: float  # guaranteed per-step rate rho (Phi_k <= (1 - rho)^k Phi_0); nan unless all hold
     quantities: dict  # the measured constants the hypotheses are built from
+    unit: str = "per step"  # what the rate is per: a step of gradient descent, or unit time of gradient flow
 
     @property
     def holds(self) -> bool:
@@ -52,7 +53,7 @@ class TheoremReport(NamedTuple):
                 + (f"  ({h.note})" if h.note and not h.holds else "")
             )
         if self.holds:
-            lines.append(f"all hypotheses hold: guaranteed rate rho = {self.rate:.4g} per step")
+            lines.append(f"all hypotheses hold: guaranteed rate rho = {self.rate:.4g} {self.unit}")
         else:
             lines.append(f"fails: {', '.join(self.failed)}; the theorem guarantees nothing here")
         return "\n".join(lines)

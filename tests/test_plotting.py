@@ -94,3 +94,19 @@ def test_pyramid_explorer_plots_loss_and_ratios():
 def test_pyramid_explorer_reports_a_wrong_topology():
     fig = explore.pyramid_net(topology="8-16", num_steps=5)
     assert "pyramidal topology" in fig.axes[0].texts[0].get_text()
+
+
+def test_implicit_explorer_plots_loss_norm_and_iterations():
+    fig = explore.implicit_net(width=32, gamma=0.3, solver="plain", num_steps=20)
+    ax_loss, ax_norm, ax_it = fig.axes
+    assert ax_loss.get_yscale() == "log" and "fails" in ax_loss.get_title()
+    norms = ax_norm.get_lines()[0].get_ydata()
+    assert len(norms) == 21 and np.all(norms < 1)
+    assert np.all(ax_it.get_lines()[0].get_ydata() >= 1)
+    plt.close(fig)
+
+
+def test_implicit_explorer_reports_an_ill_posed_scale():
+    fig = explore.implicit_net(width=32, gamma=0.9, num_steps=5)
+    assert "not known to be well posed" in fig.axes[0].texts[0].get_text()
+    plt.close(fig)

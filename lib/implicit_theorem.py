@@ -1,0 +1,263 @@
+r"""Chapter 4: the book's convergence theorem for deep ReLU implicit networks.
+
+The network of :mod:`lib.implicit`: :math:`Z = \mathrm{relu}(Z\tilde A^\top + XW^\top)` with
+:math:`\tilde A = \gamma A/\sqrt m`, output :math:`\hat y = Zu`, loss
+:math:`\Phi = \tfrac12\|Zu - y\|^2`, all of :math:`(A, W, u)` trained. The proof is chapter 2's
+with the equilibrium features :math:`Z` in the role of the last hidden layer: a PL
+inequality from the output layer, :math:`\|Z^\top r\| \ge \sigma_{\min}(Z)\|r\|`, and Lipschitz
+control of :math:`Z` through the equilibrium equation, whose constant is
+:math:`1/(1 - \|\tilde A\|_2)` instead of a product of layer norms.
+
+For a ball :math:`\|A - A_0\|_2 \le \rho_A`, :math:`\|W - W_0\|_2 \le \rho_W`,
+:math:`\|u - u_0\| \le \rho_u` (:func:`bounds`):
+
+* :math:`\bar a = \gamma(\|A_0\|_2 + \rho_A)/\sqrt m` bounds :math:`\|\tilde A\|_2` (the equation is
+  well posed on the ball when :math:`\bar a < 1`), :math:`\bar w = \|W_0\|_2 + \rho_W`,
+  :math:`\bar u = \|u_0\| + \rho_u`;
+* :math:`\mathrm{Lip}_W = \|X\|_F/(1 - \bar a)` and :math:`\mathrm{Lip}_A = \gamma\bar w\|X\|_F/(\sqrt m(1 - \bar a)^2)`:
+  :math:`\|Z(\theta) - Z(\theta')\|_F \le \mathrm{Lip}_A\|A - A'\|_2 + \mathrm{Lip}_W\|W - W'\|_2`
+  (:func:`equilibrium_lipschitz`);
+* :math:`G_A = \bar u\,\mathrm{Lip}_A`, :math:`G_W = \bar u\,\mathrm{Lip}_W`, :math:`G_u = \bar F`:
+  :math:`\|\nabla_p\Phi\| \le G_p\|r\|` (:func:`gradient_bounds`);
+* the cross constant :math:`C_\times = G_A^2 + G_W^2` of the one-step lemma;
+* trajectory lengths :math:`D_p = c\,G_p\sqrt{2\Phi_0}/\alpha_0^2`, :math:`c = 16` for gradient
+  descent and :math:`c = 4` for gradient flow (:func:`trajectory_bounds`).
+
+:func:`theorem_check` evaluates every hypothesis; :func:`run` trains a network and
+records what the chapter's lemmas talk about.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lib import implicit, linalg, train
+from lib.report import Hypothesis, TheoremReport
+
+__all__ = [
+    "Bounds", "bounds", "equilibrium_lipschitz", "gradient_bounds", "cross_constant", "trajectory_bounds",
+    "radii", "theorem_check", "ImplicitRun", "run",
+]
+
+THEOREM_GD = "Theorem (linear rate for implicit networks, chapter 4)"
+THEOREM_FLOW = "Theorem (gradient flow on implicit networks, chapter 4)"
+
+
+class Bounds(NamedTuple):
+    """Norm bounds on a ball around the initialisation."""
+
+    a: float  # bound on ||gamma A / sqrt(m)||_2
+    w: float  # bound on ||W||_2
+    u: float  # bound on ||u||
+
+
+def bounds(gamma: float, m: int, norms0, rho) -> Bounds:
+    r"""The :class:`Bounds` of the ball of radii ``rho = (rho_A, rho_W, rho_u)`` around initial norms
+    ``norms0 = (||A_0||_2, ||W_0||_2, ||u_0||)``."""
+    return Bounds(gamma * (norms0[0] + rho[0]) / math.sqrt(m), norms0[1] + rho[1], norms0[2] + rho[2])
+
+
+def equilibrium_lipschitz(X_norm: float, gamma: float, m: int, b: Bounds):
+    r"""``(Lip_A, Lip_W)``: :math:`\|Z(\theta) - Z(\theta')\|_F \le \mathrm{Lip}_A\|A - A'\|_2 + \mathrm{Lip}_W\|W - W'\|_2`
+    for parameters with :math:`\|\tilde A\|_2 \le \bar a < 1` and :math:`\|W\|_2 \le \bar w`; infinite when :math:`\bar a \ge 1`."""
+    if not b.a < 1:
+        return math.inf, math.inf
+    return gamma * b.w * X_norm / (math.sqrt(m) * (1 - b.a) ** 2), X_norm / (1 - b.a)
+
+
+def gradient_bounds(X_norm: float, gamma: float, m: int, b: Bounds, F_bar: float):
+    r"""``(G_A, G_W, G_u)``: :math:`\|\nabla_p\Phi\| \le G_p\|r\|`, with :math:`G_u = \bar F \ge \|Z\|_2`."""
+    lip_A, lip_W = equilibrium_lipschitz(X_norm, gamma, m, b)
+    return b.u * lip_A, b.u * lip_W, F_bar
+
+
+def cross_constant(X_norm: float, gamma: float, m: int, b: Bounds) -> float:
+    r""":math:`C_\times = G_A^2 + G_W^2`: the one-step lemma reads :math:`\Phi_{k+1} \le \Phi_k - \eta(1 - \eta\bar F^2)\|Z_k^\top r_k\|^2
+    + (2\eta C_\times + 2\eta^2C_\times^2)\Phi_k`."""
+    G_A, G_W, _ = gradient_bounds(X_norm, gamma, m, b, 0.0)
+    return G_A**2 + G_W**2
+
+
+def trajectory_bounds(X_norm: float, gamma: float, m: int, b: Bounds, F_bar: float, loss0: float, alpha0: float,
+                      flow: bool = False) -> list:
+    r"""``[D_A, D_W, D_u]``, :math:`D_p = c\,G_p\sqrt{2\Phi_0}/\alpha_0^2` (:math:`c = 16`, or 4 for gradient flow):
+    how far each block can travel along the whole run."""
+    c = 4.0 if flow else 16.0
+    return [c * g * math.sqrt(2.0 * loss0) / alpha0**2 for g in gradient_bounds(X_norm, gamma, m, b, F_bar)]
+
+
+def radii(X_norm: float, gamma: float, m: int, norms0, F_bar: float, loss0: float, alpha0: float,
+          flow: bool = False, max_iter: int = 2000):
+    r"""The smallest radii with :math:`D_p(\rho) \le \rho_p` for every block, or ``None`` when there are none.
+
+    :math:`D` increases with :math:`\rho` (through :math:`\bar a, \bar w, \bar u`), so iterating
+    :math:`\rho \leftarrow D(\rho)` from zero increases to the smallest fixed point when one exists;
+    otherwise it grows without bound, or :math:`\bar a` reaches 1 and well-posedness is lost.
+    """
+    rho = [0.0, 0.0, 0.0]
+    scale = max(1.0, *norms0)
+    for _ in range(max_iter):
+        new = trajectory_bounds(X_norm, gamma, m, bounds(gamma, m, norms0, rho), F_bar, loss0, alpha0, flow)
+        if any(not math.isfinite(r) or r > 1e6 * scale for r in new):
+            return None
+        if all(abs(a - b) <= 1e-12 * max(abs(a), 1e-300) for a, b in zip(new, rho)):
+            return new
+        rho = new
+    return None
+
+
+def _check_step(eta):
+    if eta is not None and not (isinstance(eta, (int, float, np.floating)) and np.isfinite(eta) and eta > 0):
+        raise ValueError(f"eta (step size) must be a positive finite number, or None for gradient flow, got {eta!r}")
+
+
+def theorem_check(params: implicit.Params, X, Y, gamma: float, eta: float | None = None,
+                  config: implicit.SolverConfig = implicit.SolverConfig()) -> TheoremReport:
+    r"""Every hypothesis of chapter 4's theorem, measured on ``params`` (the initialisation).
+
+    ``eta`` is the step size of gradient descent; ``eta=None`` checks the gradient-flow
+    version, which has no cross-term or step-size hypothesis and the constant 4 instead of
+    16 in the trajectory lengths. The radii are the smallest self-consistent ones (:func:`radii`).
+
+    * H0: :math:`m \ge N` and :math:`\alpha_0 = \sigma_{\min}(Z_0) > 0`;
+    * HW: :math:`\bar a < 1`, the equilibrium is well posed on the whole ball;
+    * H1: :math:`C_\times \le \alpha_0^2/32` (gradient descent only);
+    * H2: :math:`\mathrm{Lip}_AD_A + \mathrm{Lip}_WD_W \le \alpha_0/2` (features stay well conditioned);
+    * H3: :math:`D_p \le \rho_p` for every block;
+    * H4: :math:`\eta \le 1/(2\bar F^2)` (gradient descent only).
+
+    Guaranteed rates: :math:`\eta\alpha_0^2/8` per step, or :math:`\alpha_0^2/2` per unit time for the flow.
+    Raises ``ValueError`` when the initialisation is not well posed (no equilibrium to measure).
+    """
+    _check_step(eta)
+    flow = eta is None
+    y = implicit.targets(X, Y)
+    implicit.check_well_posed(params, gamma)
+    m, N = params.A.shape[0], y.shape[0]
+    Z = implicit.equilibrium(params, X, gamma, config)
+    loss0 = 0.5 * float(jnp.sum((Z @ params.u - y) ** 2))
+    X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
+    norms0 = (linalg.spectral_norm(params.A), linalg.spectral_norm(params.W), float(jnp.linalg.norm(params.u)))
+    alpha0 = linalg.sigma_min(Z) if m >= N else 0.0
+    F_bar = linalg.spectral_norm(Z) + alpha0 / 2
+    q = {"N": N, "m": m, "gamma": gamma, "alpha0": alpha0, "loss0": loss0, "X_norm": X_norm, "norms0": norms0,
+         "F_bar": F_bar}
+
+    wide = m >= N and alpha0 > 0
+    note0 = (f"m = {m} < N = {N}: Z cannot have full row rank" if m < N
+             else "Z is rank deficient at initialisation" if alpha0 <= 0 else "")
+    rho = radii(X_norm, gamma, m, norms0, F_bar, loss0, alpha0, flow) if wide else None
+    # without self-consistent radii the hypotheses are shown at radius 0: their left sides grow with
+    # the radii, so radius 0 gives a lower bound for every radius
+    b = bounds(gamma, m, norms0, rho or (0.0, 0.0, 0.0))
+    lip_A, lip_W = equilibrium_lipschitz(X_norm, gamma, m, b)
+    C_cross = cross_constant(X_norm, gamma, m, b)
+    D = trajectory_bounds(X_norm, gamma, m, b, F_bar, loss0, alpha0, flow) if wide else [math.inf] * 3
+    move = lip_A * D[0] + lip_W * D[1]
+    q.update(rho=rho, bounds=b, lip=(lip_A, lip_W), C_cross=C_cross, D=D, feature_move=move)
+
+    def evaluated(name, statement, lhs, rhs, why):
+        if not wide:
+            return Hypothesis(name, statement, math.inf, rhs, False, "needs H0")
+        if rho is None:
+            at0 = "fails even at radius 0" if lhs > rhs else "holds at radius 0, but no radii satisfy H3"
+            return Hypothesis(name, statement, lhs, rhs, False, at0)
+        return Hypothesis(name, statement, lhs, rhs, lhs <= rhs, why)
+
+    hyps = [Hypothesis("H0", "N <= m and alpha_0 > 0", float(N), float(m), wide, note0),
+            evaluated("HW", "a_bar = gamma (||A_0|| + rho_A) / sqrt(m) < 1", b.a, 1.0,
+                      "the ball reaches matrices with ||A~||_2 >= 1")]
+    if not flow:
+        hyps.append(evaluated("H1", "C_cross <= alpha_0^2 / 32", C_cross, alpha0**2 / 32,
+                              "the cross term of the descent lemma beats the output-layer PL term"))
+    hyps.append(evaluated("H2", "Lip_A D_A + Lip_W D_W <= alpha_0 / 2", move, alpha0 / 2,
+                          "the features may move too far to keep sigma_min >= alpha_0 / 2"))
+    hyps.append(Hypothesis("H3", "D_p <= rho_p for p = A, W, u", max(d / r for d, r in zip(D, rho)) if rho else math.inf,
+                           1.0 + 1e-9, rho is not None,
+                           "needs H0" if not wide else "no radii with D_p(rho) <= rho_p: the bounds feed back and grow"))
+    if not flow:
+        hyps.append(Hypothesis("H4", "eta <= 1 / (2 F_bar^2)", float(eta), 1 / (2 * F_bar**2), eta <= 1 / (2 * F_bar**2),
+                               "step size too large for the one-step descent lemma"))
+    report = TheoremReport(THEOREM_FLOW if flow else THEOREM_GD, tuple(hyps), math.nan, q,
+                           "per unit time" if flow else "per step")
+    if not report.holds:
+        return report
+    return report._replace(rate=alpha0**2 / 2 if flow else eta * alpha0**2 / 8)
+
+
+class ImplicitRun(NamedTuple):
+    """A gradient-descent run of the implicit network with chapter 4's per-step records."""
+
+    params0: implicit.Params
+    params: implicit.Params
+    history: train.History  # extras: see run()
+
+
+def run(params0: implicit.Params, X, Y, gamma: float, eta: float, num_steps: int,
+        config: implicit.SolverConfig = implicit.SolverConfig(), exact_norm: bool = False) -> ImplicitRun:
+    r"""Gradient descent on :math:`(A, W, u)`, recording at every step :math:`k`:
+
+    * ``"iterations"``, ``"residual"``: evaluations and relative residual of the forward solve (from :math:`Z = 0`);
+    * ``"sigma_min_Z"``, ``"Z_norm"``: :math:`\sigma_{\min}(Z_k)` and :math:`\|Z_k\|_2`
+      (:math:`\lambda_{\min}(Z_kZ_k^\top/m) = \sigma_{\min}(Z_k)^2/m`);
+    * ``"feature_move"``: :math:`\|Z_k - Z_0\|_F`;
+    * ``"grad_norms"``: :math:`(\|\nabla_A\Phi\|_F, \|\nabla_W\Phi\|_F, \|\nabla_u\Phi\|)`, shape ``(T+1, 3)``;
+    * ``"norms"``: :math:`(\|W_k\|_2, \|u_k\|)`, shape ``(T+1, 2)``;
+    * ``"implicit_norm"``: :math:`\|\tilde A_k\|_2` (only with ``exact_norm``: an :math:`m\times m`
+      eigenvalue problem per step); ``"implicit_norm_bound"``:
+      :math:`\gamma(\|A_0\|_2 + \|A_k - A_0\|_F)/\sqrt m \ge \|\tilde A_k\|_2`, always.
+
+    The history's ``distance`` holds :math:`\|A_k - A_0\|_F`, :math:`\|W_k - W_0\|_F`, :math:`\|u_k - u_0\|`.
+    A forward solve that hits the cap does not stop the jitted loop; it is recorded, and
+    :class:`lib.implicit.NonConvergenceError` is raised at the end naming the first such step.
+    """
+    y = implicit.targets(X, Y)
+    implicit.check_well_posed(params0, gamma)
+    A0_norm = linalg.spectral_norm(params0.A)
+    m = params0.A.shape[0]
+    Z0 = implicit.equilibrium_with_stats(params0, X, gamma, config)[0]  # a solve at the cap is reported at the end
+
+    def loss_fn(p):
+        return implicit.loss(p, X, y, gamma, config)
+
+    def solve_stats(p):  # one forward solve per step for all the equilibrium records
+        Z, k, res = implicit.equilibrium_with_stats(p, X, gamma, config)
+        return {"iterations": k, "residual": res, "sigma_min_Z": linalg.sigma_min(Z), "Z_norm": linalg.spectral_norm(Z),
+                "feature_move": jnp.linalg.norm(Z - Z0)}
+
+    grad_fn = jax.grad(loss_fn)
+    extras = {
+        "solve": solve_stats,
+        "grad_norms": lambda p: jnp.stack([jnp.linalg.norm(g) for g in grad_fn(p)]),
+        "norms": lambda p: jnp.stack([linalg.spectral_norm(p.W), jnp.linalg.norm(p.u)]),
+        "implicit_norm_bound": lambda p: gamma * (A0_norm + jnp.linalg.norm(p.A - params0.A)) / math.sqrt(m),
+    }
+    if exact_norm:
+        extras["implicit_norm"] = lambda p: linalg.spectral_norm(implicit.scaled_A(p, gamma))
+    try:
+        params, history = train.gradient_descent(loss_fn, params0, eta, num_steps, extras=extras)
+    except train.DivergenceError as err:  # an adjoint solve at its cap gives NaN gradients: say so when it is why
+        _, _, res0 = implicit.equilibrium_with_stats(params0, X, gamma, config)
+        if not float(res0) <= config.tol:
+            raise implicit.NonConvergenceError(
+                f"the forward equilibrium solve ({config.method}) hits its cap max_iter = {config.max_iter} at "
+                f"initialisation (relative residual {float(res0):.3g} > tol = {config.tol:g}), and gradient descent "
+                f"diverged: {err}"
+            ) from err
+        raise
+    records = dict(history.extras)
+    records.update(records.pop("solve"))
+    history = history._replace(extras=records)
+    res = np.asarray(history.extras["residual"])
+    bad = np.flatnonzero(~(res <= config.tol))
+    if bad.size:
+        k = int(bad[0])
+        raise implicit.NonConvergenceError(
+            f"the forward equilibrium solve ({config.method}) hit its cap max_iter = {config.max_iter} at step {k} "
+            f"of gradient descent with relative residual {res[k]:.3g} > tol = {config.tol:g}"
+        )
+    return ImplicitRun(params0, params, history)

@@ -1,0 +1,127 @@
+"""lib.implicit_theorem: the lemmas' bounds on random parameters, the theorem check, the training run."""
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib import data, implicit, linalg
+from lib import implicit_theorem as thm
+
+
+def _problem(N=4, d=32, m=64, seed=0, output="zero"):
+    k = jax.random.split(jax.random.key(seed), 3)
+    X = data.sphere_points(k[0], N, d, min_angle=0.3)
+    Y = data.teacher_labels(k[1], X)[:, 0]
+    return X, Y, implicit.init(k[2], m, d, output)
+
+
+def _norms(p):
+    return linalg.spectral_norm(p.A), linalg.spectral_norm(p.W), float(jnp.linalg.norm(p.u))
+
+
+@pytest.mark.property
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), gamma=st.floats(0.05, 0.45), scale=st.floats(1e-3, 1.0))
+def test_equilibrium_lipschitz_and_gradient_bounds_hold(seed, gamma, scale):
+    X, Y, p = _problem(seed=seed % 1000, output="lecun")
+    k = jax.random.split(jax.random.key(seed), 3)
+    q = p._replace(A=p.A + scale * jax.random.normal(k[0], p.A.shape), W=p.W + scale * jax.random.normal(k[1], p.W.shape),
+                   u=p.u + scale * jax.random.normal(k[2], p.u.shape) / 8)
+    m = p.A.shape[0]
+    if not max(implicit.implicit_norm(p, gamma), implicit.implicit_norm(q, gamma)) < 0.95:
+        return
+    X_norm = float(jnp.linalg.norm(X))
+    np_, nq = _norms(p), _norms(q)
+    b = thm.Bounds(gamma * max(np_[0], nq[0]) / math.sqrt(m), max(np_[1], nq[1]), max(np_[2], nq[2]))
+    lip_A, lip_W = thm.equilibrium_lipschitz(X_norm, gamma, m, b)
+    Zp, Zq = implicit.equilibrium(p, X, gamma), implicit.equilibrium(q, X, gamma)
+    move = float(jnp.linalg.norm(Zp - Zq))
+    bound = lip_A * linalg.spectral_norm(p.A - q.A) + lip_W * linalg.spectral_norm(p.W - q.W)
+    assert move <= bound * (1 + 1e-9)
+    # gradient bounds at q
+    g = jax.grad(lambda r: implicit.loss(r, X, Y, gamma))(q)
+    r_norm = float(jnp.linalg.norm(Zq @ q.u - Y))
+    G = thm.gradient_bounds(X_norm, gamma, m, b, linalg.spectral_norm(Zq))
+    for gp, Gp in zip((g.A, g.W, g.u), G):
+        assert float(jnp.linalg.norm(gp)) <= Gp * r_norm * (1 + 1e-9)
+
+
+def test_lipschitz_constants_are_infinite_when_not_well_posed():
+    assert thm.equilibrium_lipschitz(1.0, 0.5, 16, thm.Bounds(1.0, 1.0, 1.0)) == (math.inf, math.inf)
+    assert thm.radii(1.0, 0.5, 16, (8.0, 1.0, 0.0), 1.0, 1.0, 1.0) is None   # a_bar = 1 at radius 0
+
+
+def test_flow_theorem_holds_on_a_wide_network_and_gd_needs_more():
+    X, Y, p = _problem(N=2, m=128)
+    flow = thm.theorem_check(p, X, Y, 0.1)
+    assert flow.holds and flow.unit == "per unit time" and "per unit time" in flow.table()
+    assert flow.rate == pytest.approx(flow.quantities["alpha0"] ** 2 / 2)
+    assert [h.name for h in flow.hypotheses] == ["H0", "HW", "H2", "H3"]
+    gd = thm.theorem_check(p, X, Y, 0.1, 1e-300)
+    assert [h.name for h in gd.hypotheses] == ["H0", "HW", "H1", "H2", "H3", "H4"]
+    assert "H1" in gd.failed and math.isnan(gd.rate)
+    # the gradient-flow trajectory lengths are a quarter of gradient descent's, at the same radii
+    q = gd.quantities
+    D_flow = thm.trajectory_bounds(q["X_norm"], 0.1, 128, q["bounds"], q["F_bar"], q["loss0"], q["alpha0"], flow=True)
+    np.testing.assert_allclose(np.array(q["D"]) / 4, D_flow, rtol=1e-12)
+
+
+def test_theorem_check_reports_narrow_networks_and_large_steps():
+    X, Y, p = _problem(N=8, m=4)
+    report = thm.theorem_check(p, X, Y, 0.1, 1e-3)
+    assert report.failed[0] == "H0" and "m = 4 < N = 8" in report.table()
+    X, Y, p = _problem(N=2, m=64)
+    report = thm.theorem_check(p, X, Y, 0.1, 1.0)
+    assert "H4" in report.failed
+
+
+def test_theorem_check_errors():
+    X, Y, p = _problem()
+    with pytest.raises(ValueError, match="eta \\(step size\\) must be a positive finite number, or None"):
+        thm.theorem_check(p, X, Y, 0.1, -1.0)
+    with pytest.raises(ValueError, match="not known to be well posed"):
+        thm.theorem_check(p, X, Y, 0.9)
+    with pytest.raises(ValueError, match="one scalar label per sample"):
+        thm.theorem_check(p, X, jnp.ones((4, 2)), 0.1)
+
+
+def test_run_records_the_chapter_quantities():
+    X, Y, p = _problem(output="lecun")
+    eta = 0.5 / linalg.lam_max(implicit.equilibrium(p, X, 0.3) @ implicit.equilibrium(p, X, 0.3).T)
+    r = thm.run(p, X, Y, 0.3, eta, 30, exact_norm=True)
+    h = r.history
+    assert float(h.loss[-1]) < float(h.loss[0])
+    for name in ("iterations", "residual", "sigma_min_Z", "Z_norm", "feature_move", "implicit_norm",
+                 "implicit_norm_bound"):
+        assert h.extras[name].shape == (31,), name
+    assert h.extras["grad_norms"].shape == (31, 3) and h.extras["norms"].shape == (31, 2)
+    assert np.all(np.asarray(h.extras["residual"]) <= 1e-10)
+    assert np.all(np.asarray(h.extras["implicit_norm"]) <= np.asarray(h.extras["implicit_norm_bound"]) * (1 + 1e-12))
+    assert float(h.extras["feature_move"][0]) == 0.0
+    np.testing.assert_allclose(float(h.extras["sigma_min_Z"][0]), linalg.sigma_min(implicit.equilibrium(p, X, 0.3)),
+                               rtol=1e-9)
+    # the whole gradient's norm is at least the output layer's
+    assert np.all(np.asarray(h.grad_norm) >= np.asarray(h.extras["grad_norms"])[:, 2] * (1 - 1e-12))
+
+
+def test_run_reports_a_forward_solve_at_its_cap_at_the_end():
+    X, Y, p = _problem(output="lecun")
+    # the forward solve stops at its cap; the adjoint converges, so training goes on to the end
+    cfg = implicit.SolverConfig("plain", 1e-14, 3, adjoint=implicit.SolverConfig("anderson", 1e-10, 500))
+    with pytest.raises(implicit.NonConvergenceError, match="hit its cap max_iter = 3 at step 0 of gradient descent"):
+        thm.run(p, X, Y, 0.3, 1e-3, 3, cfg)
+    # both at the cap: the adjoint's NaN gradients stop training, and the error says why
+    with pytest.raises(implicit.NonConvergenceError, match="hits its cap max_iter = 3 at initialisation"):
+        thm.run(p, X, Y, 0.3, 1e-3, 3, implicit.SolverConfig("plain", 1e-14, 3))
+
+
+def test_init_output_layer_options():
+    p = implicit.init(jax.random.key(0), 400, 3)
+    assert 0.8 < float(jnp.linalg.norm(p.u)) < 1.2                      # N(0, 1/m) entries
+    assert float(jnp.abs(implicit.init(jax.random.key(0), 8, 3, "zero").u).max()) == 0.0
+    with pytest.raises(ValueError, match="output \\(initialisation of u\\) must be one of"):
+        implicit.init(jax.random.key(0), 8, 3, "he")
