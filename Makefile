@@ -26,6 +26,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/calibrate.py
 	$(BIN)/python benchmarks/ntk_closed_form.py
 	$(BIN)/python benchmarks/trust_region.py
+	$(BIN)/python benchmarks/implicit_solvers.py
 
 clean:
 	rm -rf _build

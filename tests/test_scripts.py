@@ -47,3 +47,23 @@ def test_committed_ch3_sweep_data_matches_the_script_layout():
     result = json.loads((ROOT / "book" / "data" / "ch3_width_sweep.json").read_text())
     assert set(result) == {"config", "theorem", "gd"}
     assert {"init", "N", "width", "cap"} <= set(result["theorem"][0])
+
+
+def test_ch4_width_sweep_tiny(tmp_path):
+    sweep = _load("ch4_width_sweep")
+    out = tmp_path / "sweep.json"
+    sweep.main(["--Ns", "4", "--theorem-Ns", "2", "--theorem-cap", "256", "--steps", "100", "--seeds", "1",
+                "--run-N", "2", "--run-m", "128", "--run-steps", "5", "--out", str(out)])
+    result = json.loads(out.read_text())
+    thm = {r["version"]: r for r in result["theorem"]}
+    assert 2 <= thm["flow"]["width"] <= 256 and thm["gd"]["width"] is None   # GD's version needs far more
+    assert result["gd"][0]["N"] == 4 and result["gd"][0]["width"] is not None
+    run = result["run"]
+    assert not run["holds"] and run["bound"] is None and len(run["loss"]) == 6
+
+
+def test_committed_ch4_sweep_data_matches_the_script_layout():
+    result = json.loads((ROOT / "book" / "data" / "ch4_width_sweep.json").read_text())
+    assert set(result) == {"config", "theorem", "gd", "run"}
+    assert {"version", "N", "width", "cap"} <= set(result["theorem"][0])
+    assert {"loss", "bound", "moves", "D", "holds", "table"} <= set(result["run"])
