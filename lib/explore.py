@@ -23,6 +23,24 @@ __all__ = [
 ]
 
 
+def _show_error(fig, axes, err, fontsize: int = 9):
+    """Write an exception's message across ``axes`` (a run that diverged, an input that is refused) and return ``fig``."""
+    for ax in axes:
+        ax.text(0.5, 0.5, str(err), ha="center", va="center", wrap=True, transform=ax.transAxes, fontsize=fontsize)
+    return fig
+
+
+def _loss_panel(ax, loss, report, num_steps: int) -> str:
+    """The loss on a log scale, with the guaranteed bound when ``report`` holds; returns a status line for a title."""
+    if report.holds:
+        loss_vs_bound(loss, rates.linear_bound(float(loss[0]), report.rate, num_steps), ax=ax)
+        return "all hypotheses hold"
+    ax.semilogy(loss, label="measured")
+    ax.set_xlabel("step $k$")
+    ax.legend()
+    return "fails " + ", ".join(report.failed)
+
+
 @lru_cache(maxsize=1)
 def two_layer_data(N: int = 20, d: int = 5, min_angle: float = 0.3, seed: int = 0):
     r"""Chapter 1's data set: ``N`` points on :math:`S^{d-1}` at least ``min_angle`` apart, teacher labels, and :math:`\lambda_0`."""
@@ -47,9 +65,7 @@ def two_layer(width: int = 1000, eta: float = 1.0, num_steps: int = 300, seed: i
     try:
         result = twolayer.run(jax.random.key(seed), X, Y, int(width), float(eta), int(num_steps))
     except Exception as err:  # DivergenceError: show it in the figure
-        for ax in (ax_loss, ax_lam):
-            ax.text(0.5, 0.5, str(err), ha="center", va="center", wrap=True, transform=ax.transAxes, fontsize=9)
-        return fig
+        return _show_error(fig, (ax_loss, ax_lam), err)
     h = result.history
     rate = min(1.0, eta * lam0 / 2)
     loss_vs_bound(h.loss, rates.linear_bound(float(h.loss[0]), rate, int(num_steps)), ax=ax_loss,
@@ -92,16 +108,8 @@ def deep_relu(depth: int = 3, width: int = 256, scheme: str = "he", eta_scale: f
     try:
         h = lastlayer.run(net, params, X, Y, eta, int(num_steps)).history
     except Exception as err:  # DivergenceError: show it in the figure
-        for ax in (ax_loss, ax_sig):
-            ax.text(0.5, 0.5, str(err), ha="center", va="center", wrap=True, transform=ax.transAxes, fontsize=9)
-        return fig
-    if report.holds:
-        loss_vs_bound(h.loss, rates.linear_bound(float(h.loss[0]), report.rate, int(num_steps)), ax=ax_loss)
-    else:
-        ax_loss.semilogy(h.loss, label="measured")
-        ax_loss.set_xlabel("step $k$")
-        ax_loss.legend()
-    status = "all hypotheses hold" if report.holds else "fails " + ", ".join(report.failed)
+        return _show_error(fig, (ax_loss, ax_sig), err)
+    status = _loss_panel(ax_loss, h.loss, report, int(num_steps))
     ax_loss.set_title(f"L = {depth}, n_(L-1) = {width}, {scheme}: {status}", fontsize=9)
     sig = h.extras["sigma_min_F"]
     ax_sig.plot(sig, label=r"$\sigma_{\min}(F_{L-1}(\theta_k))$")
@@ -148,9 +156,7 @@ def pyramid_net(gamma: float = 0.5, n1: int = 16, topology: str = "16-8", init: 
         eta = float(eta_scale) / linalg.lam_max(mlp.ntk_gram(net, lecun, X))
         h = pyramid.run(net, params, X, Y, eta, int(num_steps)).history
     except Exception as err:  # ValueError (topology) or DivergenceError: show it in the figure
-        for ax in (ax_loss, ax_ratio):
-            ax.text(0.5, 0.5, str(err), ha="center", va="center", wrap=True, transform=ax.transAxes, fontsize=9)
-        return fig
+        return _show_error(fig, (ax_loss, ax_ratio), err)
     ax_loss.semilogy(h.loss, label="measured")
     ax_loss.set_xlabel("step $k$")
     ax_loss.set_title(f"widths {net.widths}, {init}, gamma = {gamma:g}", fontsize=9)
@@ -197,8 +203,7 @@ def deq_linear(gamma: float = 0.8, width: int = 8, eta_scale: float = 1.0, num_s
         _, h_lin = train.gradient_descent(lambda W: deq.shallow_loss(W, Phi, ds.Y), W0,
                                           float(eta_scale) / sc.lam_max, int(num_steps))
     except Exception as err:  # DivergenceError: show it in the figure
-        ax.text(0.5, 0.5, str(err), ha="center", va="center", wrap=True, transform=ax.transAxes, fontsize=9)
-        return fig
+        return _show_error(fig, (ax,), err)
     rate = eta * sc.lam_plus / (1 + gamma * np.sqrt(width)) ** 2
     excess = np.maximum(np.asarray(h_deq.loss) - sc.loss_star, 1e-300)
     loss_vs_bound(excess, rates.linear_bound(float(excess[0]), min(rate, 1.0), int(num_steps)), ax=ax,
@@ -242,16 +247,8 @@ def implicit_net(width: int = 256, gamma: float = 0.3, solver: str = "anderson",
         report = implicit_theorem.theorem_check(params, X, Y, gamma, eta, config)
         h = implicit_theorem.run(params, X, Y, gamma, eta, int(num_steps), config, exact_norm=True).history
     except Exception as err:  # ValueError, DivergenceError, NonConvergenceError: show it in the figure
-        for ax in (ax_loss, ax_norm, ax_it):
-            ax.text(0.5, 0.5, str(err), ha="center", va="center", wrap=True, transform=ax.transAxes, fontsize=8)
-        return fig
-    if report.holds:
-        loss_vs_bound(h.loss, rates.linear_bound(float(h.loss[0]), report.rate, int(num_steps)), ax=ax_loss)
-    else:
-        ax_loss.semilogy(h.loss, label="measured")
-        ax_loss.set_xlabel("step $k$")
-        ax_loss.legend()
-    status = "all hypotheses hold" if report.holds else "fails " + ", ".join(report.failed)
+        return _show_error(fig, (ax_loss, ax_norm, ax_it), err, fontsize=8)
+    status = _loss_panel(ax_loss, h.loss, report, int(num_steps))
     ax_loss.set_title(f"m = {width}, gamma = {gamma:g}: {status}", fontsize=9)
     ax_norm.plot(h.extras["implicit_norm"], label=r"$\|\tilde A_k\|_2$")
     ax_norm.axhline(1.0, color="0.3", linestyle=":", label="1 (well-posedness)")

@@ -36,7 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lib import implicit, linalg, train
-from lib.report import Hypothesis, TheoremReport
+from lib.report import Hypothesis, TheoremReport, smallest_radii
 
 __all__ = [
     "Bounds", "bounds", "equilibrium_lipschitz", "gradient_bounds", "cross_constant", "trajectory_bounds",
@@ -98,16 +98,9 @@ def radii(X_norm: float, gamma: float, m: int, norms0, F_bar: float, loss0: floa
     :math:`\rho \leftarrow D(\rho)` from zero increases to the smallest fixed point when one exists;
     otherwise it grows without bound, or :math:`\bar a` reaches 1 and well-posedness is lost.
     """
-    rho = [0.0, 0.0, 0.0]
-    scale = max(1.0, *norms0)
-    for _ in range(max_iter):
-        new = trajectory_bounds(X_norm, gamma, m, bounds(gamma, m, norms0, rho), F_bar, loss0, alpha0, flow)
-        if any(not math.isfinite(r) or r > 1e6 * scale for r in new):
-            return None
-        if all(abs(a - b) <= 1e-12 * max(abs(a), 1e-300) for a, b in zip(new, rho)):
-            return new
-        rho = new
-    return None
+    return smallest_radii(
+        lambda rho: trajectory_bounds(X_norm, gamma, m, bounds(gamma, m, norms0, rho), F_bar, loss0, alpha0, flow),
+        3, max(1.0, *norms0), max_iter)
 
 
 def _check_step(eta):

@@ -35,7 +35,7 @@ import numpy as np
 from lib import linalg, mlp, train
 from lib.activations import ReLU
 from lib.data import check_data
-from lib.report import Hypothesis, TheoremReport
+from lib.report import Hypothesis, TheoremReport, smallest_radii
 
 __all__ = [
     "feature_lipschitz", "gradient_bounds", "cross_constant", "trajectory_bounds",
@@ -86,16 +86,9 @@ def radii(X_norm: float, W_norms0, F_bar: float, loss0: float, alpha0: float, ma
     so the iteration :math:`\rho \leftarrow D(\rho)` from :math:`\rho = 0` increases to the
     smallest fixed point when one exists, and grows without bound otherwise.
     """
-    rho = [0.0] * len(W_norms0)
-    scale = max(1.0, *W_norms0)
-    for _ in range(max_iter):
-        new = trajectory_bounds(X_norm, [w + r for w, r in zip(W_norms0, rho)], F_bar, loss0, alpha0)
-        if any(not math.isfinite(r) or r > 1e6 * scale for r in new):
-            return None
-        if all(abs(a - b) <= 1e-12 * max(abs(a), 1e-300) for a, b in zip(new, rho)):
-            return new
-        rho = new
-    return None
+    return smallest_radii(
+        lambda rho: trajectory_bounds(X_norm, [w + r for w, r in zip(W_norms0, rho)], F_bar, loss0, alpha0),
+        len(W_norms0), max(1.0, *W_norms0), max_iter)
 
 
 def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:

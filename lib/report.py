@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-__all__ = ["Hypothesis", "TheoremReport"]
+__all__ = ["Hypothesis", "TheoremReport", "smallest_radii"]
 
 
 class Hypothesis(NamedTuple):
@@ -60,6 +60,25 @@ class TheoremReport(NamedTuple):
 
     def __str__(self) -> str:
         return self.table()
+
+
+def smallest_radii(trajectory, n: int, scale: float, max_iter: int = 2000):
+    r"""The smallest radii :math:`\rho \in \mathbb R^n_{\ge 0}` with :math:`D(\rho) = \rho`, or ``None``.
+
+    ``trajectory(rho)`` returns the trajectory lengths :math:`D(\rho)` of a theorem whose
+    bounds grow with the radii. :math:`D` is increasing, so the iteration
+    :math:`\rho \leftarrow D(\rho)` from :math:`\rho = 0` increases to the smallest fixed point when
+    one exists; otherwise it grows without bound (beyond ``1e6 * scale``) or becomes infinite.
+    """
+    rho = [0.0] * n
+    for _ in range(max_iter):
+        new = trajectory(rho)
+        if any(not math.isfinite(r) or r > 1e6 * scale for r in new):
+            return None
+        if all(abs(a - b) <= 1e-12 * max(abs(a), 1e-300) for a, b in zip(new, rho)):
+            return new
+        rho = new
+    return None
 
 
 def _fmt(x: float) -> str:

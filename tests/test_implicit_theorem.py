@@ -125,3 +125,11 @@ def test_init_output_layer_options():
     assert float(jnp.abs(implicit.init(jax.random.key(0), 8, 3, "zero").u).max()) == 0.0
     with pytest.raises(ValueError, match="output \\(initialisation of u\\) must be one of"):
         implicit.init(jax.random.key(0), 8, 3, "he")
+
+
+def test_smallest_radii_finds_the_least_fixed_point_or_reports_none():
+    from lib.report import smallest_radii
+    rho = smallest_radii(lambda r: [1.0 + 0.5 * r[0], 2.0 + 0.25 * r[1]], 2, 1.0)
+    np.testing.assert_allclose(rho, [2.0, 8 / 3], rtol=1e-10)
+    assert smallest_radii(lambda r: [1.0 + 2.0 * r[0]], 1, 1.0) is None          # grows without bound
+    assert smallest_radii(lambda r: [math.inf], 1, 1.0) is None                   # e.g. well-posedness lost
