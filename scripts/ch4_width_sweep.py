@@ -14,7 +14,7 @@ data: N points on the unit sphere of R^d at least 0.3 rad apart, teacher labels.
   gradient-descent theorem holds (N = `--run-N`, m = `--run-m`), with the measured loss, the
   guaranteed bound, sigma_min(Z_k) / alpha_0 and the movement of each block against its D_p.
 
-Results go to a small JSON file that the chapter loads. The full run takes about fifteen minutes
+Results go to a small JSON file that the chapter loads. The full run takes about eleven minutes
 on two CPU cores:
 
     python scripts/ch4_width_sweep.py --out book/data/ch4_width_sweep.json
