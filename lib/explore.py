@@ -41,12 +41,17 @@ def _loss_panel(ax, loss, report, num_steps: int) -> str:
     return "fails " + ", ".join(report.failed)
 
 
+def _sphere_teacher(N: int, d: int, min_angle: float, seed: int):
+    """``N`` points on :math:`S^{d-1}` at least ``min_angle`` apart and teacher labels ``(N, 1)``: the chapters' data."""
+    kx, ky = jax.random.split(jax.random.key(seed))
+    X = data.sphere_points(kx, N, d, min_angle=min_angle)
+    return X, data.teacher_labels(ky, X)
+
+
 @lru_cache(maxsize=1)
 def two_layer_data(N: int = 20, d: int = 5, min_angle: float = 0.3, seed: int = 0):
     r"""Chapter 1's data set: ``N`` points on :math:`S^{d-1}` at least ``min_angle`` apart, teacher labels, and :math:`\lambda_0`."""
-    kx, ky = jax.random.split(jax.random.key(seed))
-    X = data.sphere_points(kx, N, d, min_angle=min_angle)
-    Y = data.teacher_labels(ky, X)
+    X, Y = _sphere_teacher(N, d, min_angle, seed)
     lam0 = linalg.lam_min(kernels.du_gram(X))
     return X, Y, lam0
 
@@ -83,9 +88,7 @@ def two_layer(width: int = 1000, eta: float = 1.0, num_steps: int = 300, seed: i
 @lru_cache(maxsize=1)
 def deep_relu_data(N: int = 8, d: int = 8, min_angle: float = 0.3, seed: int = 0):
     r"""Chapter 2's data set: ``N`` points on :math:`S^{d-1}` at least ``min_angle`` apart and teacher labels."""
-    kx, ky = jax.random.split(jax.random.key(seed))
-    X = data.sphere_points(kx, N, d, min_angle=min_angle)
-    return X, data.teacher_labels(ky, X)
+    return _sphere_teacher(N, d, min_angle, seed)
 
 
 def deep_relu(depth: int = 3, width: int = 256, scheme: str = "he", eta_scale: float = 1.0,
@@ -220,9 +223,8 @@ def deq_linear(gamma: float = 0.8, width: int = 8, eta_scale: float = 1.0, num_s
 @lru_cache(maxsize=1)
 def implicit_data(N: int = 8, d: int = 32, min_angle: float = 0.3, seed: int = 0):
     r"""Chapter 4's data set: ``N`` points on :math:`S^{d-1}` at least ``min_angle`` apart, scalar teacher labels."""
-    kx, ky = jax.random.split(jax.random.key(seed))
-    X = data.sphere_points(kx, N, d, min_angle=min_angle)
-    return X, data.teacher_labels(ky, X)[:, 0]
+    X, Y = _sphere_teacher(N, d, min_angle, seed)
+    return X, Y[:, 0]
 
 
 def implicit_net(width: int = 256, gamma: float = 0.3, solver: str = "anderson", eta_scale: float = 1.0,

@@ -129,12 +129,12 @@ def theorem_check(params: implicit.Params, X, Y, gamma: float, eta: float | None
     _check_step(eta)
     flow = eta is None
     y = implicit.targets(X, Y)
-    implicit.check_well_posed(params, gamma)
     m, N = params.A.shape[0], y.shape[0]
+    A_norm0 = implicit.check_well_posed(params, gamma) * math.sqrt(m) / gamma   # ||A_0||_2, computed once
     Z = implicit.equilibrium(params, X, gamma, config)
     loss0 = 0.5 * float(jnp.sum((Z @ params.u - y) ** 2))
     X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
-    norms0 = (linalg.spectral_norm(params.A), linalg.spectral_norm(params.W), float(jnp.linalg.norm(params.u)))
+    norms0 = (A_norm0, linalg.spectral_norm(params.W), float(jnp.linalg.norm(params.u)))
     alpha0 = linalg.sigma_min(Z) if m >= N else 0.0
     F_bar = linalg.spectral_norm(Z) + alpha0 / 2
     q = {"N": N, "m": m, "gamma": gamma, "alpha0": alpha0, "loss0": loss0, "X_norm": X_norm, "norms0": norms0,
@@ -209,9 +209,8 @@ def run(params0: implicit.Params, X, Y, gamma: float, eta: float, num_steps: int
     :class:`lib.implicit.NonConvergenceError` is raised at the end naming the first such step.
     """
     y = implicit.targets(X, Y)
-    implicit.check_well_posed(params0, gamma)
-    A0_norm = linalg.spectral_norm(params0.A)
     m = params0.A.shape[0]
+    A0_norm = implicit.check_well_posed(params0, gamma) * math.sqrt(m) / gamma   # ||A_0||_2
     Z0 = implicit.equilibrium_with_stats(params0, X, gamma, config)[0]  # a solve at the cap is reported at the end
 
     def loss_fn(p):
