@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test bench clean
+.PHONY: book test bench pins clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python >= 3.11 needed, found {sys.version.split()[0]}: set PYTHON=python3.11"'
@@ -27,6 +27,13 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/ntk_closed_form.py
 	$(BIN)/python benchmarks/trust_region.py
 	$(BIN)/python benchmarks/implicit_solvers.py
+
+# Regenerate the exact pins from requirements.in: the newest releases that work together.
+pins:
+	$(PYTHON) -m venv .venv-pins
+	.venv-pins/bin/python -m pip install --quiet pip-tools==7.6.2
+	.venv-pins/bin/pip-compile --quiet --upgrade --strip-extras --no-annotate --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.txt requirements.in
 
 clean:
 	rm -rf _build
