@@ -1,6 +1,7 @@
 # Two commands (see README.md):
 #   make book   build the book into _build/html, warnings as errors
-#   make test   run every test: unit, property, nbval over book/, the strict build
+#   make test   run every test: unit, property, nbval over book/ (natively and under a reduced
+#               instruction set), the strict build, and lib's tests again in float32
 # Both create the virtual environment .venv from requirements.txt on first use.
 
 PYTHON ?= python3
@@ -19,8 +20,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 book: $(VENV)/.installed
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
+# 1. lib's tests in float64, nbval over book/ on this CPU, the strict build;
+# 2. nbval again under a reduced instruction set: XLA's kernels, and so the round-off, change as
+#    on another CPU, so an output that is not portable fails here (CONTRIBUTING.md);
+# 3. lib's tests again with x64 off (float32, JAX's default), as a student who never enables x64.
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
+	XLA_FLAGS=--xla_cpu_max_isa=SSE4_2 $(BIN)/python -m pytest book
+	LIB_X64=0 $(BIN)/python -m pytest tests -m "not build" -o addopts="-ra --strict-markers"
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/calibrate.py
