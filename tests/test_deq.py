@@ -92,11 +92,13 @@ def test_preconditioner_identity_and_lower_bound(problem):
     assert linalg.lam_min(P - P_B) >= -1e-10
 
 
-@pytest.mark.parametrize("gamma", [0.0, 1.0, -0.5, 1.5, "0.5"])
+@pytest.mark.parametrize("gamma", [0.0, 1.0, -0.5, 1.5, float("nan")])
 def test_gamma_outside_unit_interval_is_rejected(problem, gamma):
     p, Phi, _ = problem
     with pytest.raises(ValueError, match="gamma must lie in the open interval \\(0, 1\\)"):
         deq.equilibrium(p, Phi, gamma)
+    with pytest.raises(TypeError, match="gamma must be a real number in the open interval \\(0, 1\\)"):
+        deq.equilibrium(p, Phi, "0.5")
 
 
 def test_shape_errors(problem):

@@ -57,15 +57,26 @@ def test_nan_loss_raises_instead_of_returning_nan():
 @pytest.mark.parametrize("kwargs,match", [
     ({"eta": 0.0}, "eta \\(step size\\) must be a positive finite number, got 0.0"),
     ({"eta": float("nan")}, "eta \\(step size\\) must be a positive finite number"),
-    ({"eta": "0.1"}, "eta \\(step size\\) must be a positive finite number"),
     ({"num_steps": 0}, "num_steps must be a positive integer, got 0"),
-    ({"max_growth": 1.0}, "max_growth must be > 1"),
+    ({"max_growth": 1.0}, "max_growth \\(divergence factor\\) must be a finite number > 1"),
     ({"extras": {"x": 3}}, "extras\\['x'\\] must be a function of params"),
 ])
 def test_gradient_descent_bad_arguments(kwargs, match):
     args = {"eta": 0.1, "num_steps": 3} | kwargs
     with pytest.raises(ValueError, match=match):
         train.gradient_descent(lambda w: jnp.sum(w**2), jnp.ones(2), **args)
+
+
+def test_a_string_step_size_is_a_type_error():
+    with pytest.raises(TypeError, match="eta \\(step size\\) must be a real number, got '0.1'"):
+        train.gradient_descent(lambda w: jnp.sum(w**2), jnp.ones(2), "0.1", 3)
+
+
+def test_divergence_at_the_last_step_is_caught():
+    # the loss is finite at every iterate the scan checks, and only the final iterate is NaN
+    loss = lambda w: jnp.sum(jnp.log(w))  # noqa: E731
+    with pytest.raises(train.DivergenceError, match="diverged at step 1 .* eta = 10"):
+        train.gradient_descent(loss, jnp.ones(3), 10.0, 1)
 
 
 def test_square_loss_shape_mismatch():
