@@ -58,7 +58,7 @@ class Params(NamedTuple):
 
 
 class SolverConfig(NamedTuple):
-    """How equilibria are solved: ``method`` ("plain" or "anderson"), relative tolerance, cap, Anderson memory.
+    r"""How equilibria are solved: ``method`` ("plain" or "anderson"), relative tolerance, cap, Anderson memory.
 
     ``tol=None`` (the default) is dtype-aware: :math:`10^{-10}` in float64, 100 machine epsilons
     (about :math:`1.2\cdot 10^{-5}`) in float32, where :math:`10^{-10}` is below the resolution.
@@ -344,8 +344,8 @@ def _equilibrium_bwd(config, saved, cotangents):
                    _fail_message("implicit: the adjoint equilibrium solve of the backward pass", adj, tol, Wv.dtype,
                                  ": the gradient is undefined; raise the adjoint's max_iter or tol "
                                  "(SolverConfig(adjoint=...))"), NonConvergenceError)
-    V = Dmask * Wv
-    return V.T @ Z, V
+    Vd = Dmask * Wv
+    return Vd.T @ Z, Vd
 
 
 _equilibrium.defvjp(_equilibrium_fwd, _equilibrium_bwd)
@@ -388,7 +388,7 @@ def _X(X):
 
 
 def equilibrium(params: Params, X, gamma: float, config: SolverConfig = SolverConfig()):
-    """The equilibrium features, raising :class:`NonConvergenceError` (the cap, the residual reached and
+    r"""The equilibrium features, raising :class:`NonConvergenceError` (the cap, the residual reached and
     :math:`\|\tilde A\|_2`) when the solver hits its cap; under ``jax.jit`` the same message comes as a
     ``RuntimeError`` (``equinox.error_if``). Raises as :func:`equilibrium_with_stats` on bad input."""
     config = _check_config(config)
