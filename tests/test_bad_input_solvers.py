@@ -451,8 +451,8 @@ def test_theorem_constants():
     raises_naming(ValueError, "alpha0", thm.radii, 1.0, 0.1, 16, (1.0, 1.0, 1.0), 1.0, 1.0, 0.0)
     raises_naming(ValueError, "max_iter", thm.radii, 1.0, 0.1, 16, (1.0, 1.0, 1.0), 1.0, 1.0, 1.0, max_iter=0)
     # NumPy integers and JAX scalars are fine
-    assert thm.bounds(jnp.asarray(0.1), np.int64(16), [1.0, 1.0, 1.0], np.zeros(3)) == thm.bounds(
-        0.1, 16, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0))
+    np.testing.assert_allclose(thm.bounds(jnp.asarray(0.1), np.int64(16), [1.0, 1.0, 1.0], np.zeros(3)),
+                               thm.bounds(0.1, 16, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0)), rtol=1e-7)
 
 
 @covers("lib.implicit_theorem.theorem_check", "lib.implicit_theorem.run")
