@@ -290,8 +290,12 @@ def trust_region_newton(fun: Callable, x0, *, P=None, subproblem: str = "exact",
         raise ValueError(f"x0 must not be empty, got shape {x0.shape}")
     if subproblem not in ("exact", "cg"):
         raise ValueError(f"subproblem must be 'exact' or 'cg', got {subproblem!r}")
-    initial_radius = V.positive(initial_radius, "initial_radius", "trust radius")
-    max_radius = V.positive(max_radius, "max_radius", "largest trust radius")
+    radii = f"need 0 < initial_radius < max_radius, got initial_radius={initial_radius}, max_radius={max_radius}"
+    try:
+        initial_radius = V.positive(initial_radius, "initial_radius", "trust radius")
+        max_radius = V.positive(max_radius, "max_radius", "largest trust radius")
+    except ValueError:
+        raise ValueError(radii + " (both finite)") from None
     if not 0 < initial_radius < max_radius:
         raise ValueError(
             f"need 0 < initial_radius < max_radius, got initial_radius={initial_radius}, max_radius={max_radius}"
