@@ -154,9 +154,11 @@ def test_equilibrium_iterate_bad_options_and_failure(dq):
     f = jax.jit(lambda P: deq.equilibrium_iterate(p, P, 0.99, max_iter=3)[0])
     with pytest.raises(RuntimeError, match="did not converge in max_iter = 3 iterations: relative residual between"):
         jax.block_until_ready(f(Phi))
-    # the default tolerance is reachable in both precisions
+    # the default tolerance is reachable in both precisions; the rule stops on the step, so the error is up to
+    # tol / (1 - gamma) = 10 tol in norm
     Z, _ = jax.jit(lambda P: deq.equilibrium_iterate(p, P, 0.9))(Phi)
-    np.testing.assert_allclose(Z, deq.equilibrium(p, Phi, 0.9), rtol=1e-4 if not X64 else 1e-9, atol=1e-5)
+    Z_ref = deq.equilibrium(p, Phi, 0.9)
+    assert float(jnp.linalg.norm(Z - Z_ref)) <= (1e-9 if X64 else 1e-2) * float(jnp.linalg.norm(Z_ref))
 
 
 @covers("lib.deq.shallow_loss", "lib.deq.shallow_gradient")
