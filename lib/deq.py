@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lib import _validate_solvers as V
 from lib import linalg, train
 from lib.trust_region import solve_subproblem_exact
 
@@ -48,33 +49,73 @@ class DEQParams(NamedTuple):
 
 
 def check_gamma(gamma) -> float:
-    """Return ``gamma`` as a float, or raise ``ValueError`` unless it lies in (0, 1)."""
-    if not (isinstance(gamma, (int, float, np.floating)) and 0 < gamma < 1):
-        raise ValueError(f"gamma must lie in the open interval (0, 1), got {gamma!r}")
-    return float(gamma)
+    """Return ``gamma`` as a float (a traced scalar as is), or raise ``ValueError`` unless it lies in (0, 1).
+
+    Python and NumPy numbers and 0-d arrays are accepted; a string, None or complex number raises ``TypeError``.
+    """
+    if V.is_traced(gamma):
+        return V.scalar(gamma, "gamma", "")
+    try:
+        g = V.scalar(gamma, "gamma", "", lo=0.0, hi=1.0)
+    except ValueError:
+        raise ValueError(f"gamma must lie in the open interval (0, 1), got {gamma!r}") from None
+    except TypeError:
+        raise TypeError(f"gamma must be a real number in the open interval (0, 1), got {gamma!r}") from None
+    return g
+
+
+def _params(params) -> DEQParams:
+    """``params`` as :class:`DEQParams` of real floating arrays (a plain ``(A, B)`` tuple or list is accepted)."""
+    if not isinstance(params, (tuple, list)) or len(params) != 2:
+        raise TypeError(f"params must be a DEQParams (A, B) or a pair of arrays, got {type(params).__name__}")
+    A = V.array(params[0], "A", ndim=2, shape_hint="(m, m)")
+    B = V.array(params[1], "B", ndim=2, shape_hint="(m_y, m)")
+    dt = V.common_float(A, B)
+    return DEQParams(A.astype(dt), B.astype(dt))
 
 
 def _check(params: DEQParams, Phi=None, Y=None):
-    A, B = params
-    if jnp.ndim(A) != 2 or A.shape[0] != A.shape[1]:
+    """Validate and convert; returns ``(params, Phi, Y)`` in one floating dtype (``Y`` (N,) becomes (N, 1) when m_y = 1)."""
+    A, B = _params(params)
+    if A.shape[0] != A.shape[1]:
         raise ValueError(f"A must be a square (m, m) matrix, got shape {jnp.shape(A)}")
     m = A.shape[0]
-    if jnp.ndim(B) != 2 or B.shape[1] != m:
+    if B.shape[1] != m:
         raise ValueError(f"B must have shape (m_y, m) with m = {m}, got {jnp.shape(B)}")
-    if Phi is not None and (jnp.ndim(Phi) != 2 or Phi.shape[1] != m):
-        raise ValueError(f"Phi must have shape (N, m) with m = {m}, got {jnp.shape(Phi)}")
+    if Phi is not None:
+        Phi = V.array(Phi, "Phi", ndim=2, shape_hint="(N, m)", nonempty=False)
+        if Phi.shape[1] != m:
+            raise ValueError(f"Phi must have shape (N, m) with m = {m}, got {jnp.shape(Phi)}")
+        if Phi.shape[0] == 0:
+            raise ValueError(f"Phi must have at least one row (sample), got shape {Phi.shape}")
     if Y is not None:
-        if jnp.ndim(Y) != 2 or Y.shape != (Phi.shape[0], B.shape[0]):
-            raise ValueError(
-                f"Y must have shape (N, m_y) = {(Phi.shape[0], B.shape[0])}, got {jnp.shape(Y)}"
-            )
+        Y = _targets(Y, Phi.shape[0], B.shape[0])
+    dt = V.common_float(*[x for x in (A, Phi, Y) if x is not None])
+    cast = (lambda x: None if x is None else x.astype(dt))
+    return DEQParams(cast(A), cast(B)), cast(Phi), cast(Y)
+
+
+def _targets(Y, N, m_y):
+    Y = V.array(Y, "Y", ndim=(1, 2), shape_hint="(N, m_y)", nonempty=False)
+    if Y.ndim == 1 and m_y == 1:
+        Y = Y[:, None]
+    if Y.ndim != 2 or Y.shape != (N, m_y):
+        raise ValueError(f"Y must have shape (N, m_y) = {(N, m_y)}, got {jnp.shape(Y)}")
+    return Y
 
 
 def init(key, m: int, m_y: int, scale: float = 1.0) -> DEQParams:
-    r"""Random initial parameters: :math:`A` and :math:`B` with :math:`\mathcal N(0, \mathrm{scale}^2/m)` entries."""
-    if not isinstance(m, (int, np.integer)) or m < 1 or not isinstance(m_y, (int, np.integer)) or m_y < 1:
-        raise ValueError(f"m and m_y must be positive integers, got m={m!r}, m_y={m_y!r}")
-    ka, kb = jax.random.split(key)
+    r"""Random initial parameters: :math:`A` and :math:`B` with :math:`\mathcal N(0, \mathrm{scale}^2/m)` entries.
+
+    Raises ``ValueError`` unless ``m``, ``m_y`` are positive integers and ``scale`` a non-negative finite
+    number; ``TypeError`` when ``key`` is not a PRNG key.
+    """
+    try:
+        m, m_y = V.count(m, "m"), V.count(m_y, "m_y")
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"m and m_y must be positive integers, got m={m!r}, m_y={m_y!r}") from None
+    scale = V.scalar(scale, "scale", "standard deviation times sqrt(m)", lo=0.0, lo_open=False)
+    ka, kb = jax.random.split(V.key(key))
     s = scale / np.sqrt(m)
     return DEQParams(s * jax.random.normal(ka, (m, m)), s * jax.random.normal(kb, (m_y, m)))
 
@@ -82,41 +123,56 @@ def init(key, m: int, m_y: int, scale: float = 1.0) -> DEQParams:
 def random_features(key, X, m: int):
     r"""A fixed feature map :math:`\phi(x) = R^\top x` with :math:`R \in \mathbb R^{d\times m}`,
     :math:`\mathcal N(0, 1/d)` entries: returns ``Phi = X R: (N, m)``. Lets the width :math:`m`
-    differ from the input dimension (and be smaller than :math:`m_y` and :math:`N`)."""
-    if not isinstance(m, (int, np.integer)) or m < 1:
-        raise ValueError(f"m (width) must be a positive integer, got {m!r}")
-    X = jnp.asarray(X)
+    differ from the input dimension (and be smaller than :math:`m_y` and :math:`N`).
+
+    Raises ``ValueError`` unless ``X`` is a non-empty finite ``(N, d)`` array and ``m`` a positive
+    integer; ``TypeError`` for complex ``X`` or a ``key`` that is not a PRNG key."""
+    V.key(key)
+    m = V.count(m, "m", "width")
+    X = V.array(X, "X", ndim=2, shape_hint="(N, d)")
     R = jax.random.normal(key, (X.shape[1], m)) / np.sqrt(X.shape[1])
     return X @ R
 
 
 def sigma(A):
-    r"""Column softmax :math:`\sigma(A)`: positive entries, every column sums to one."""
+    r"""Column softmax :math:`\sigma(A)`: positive entries, every column sums to one.
+
+    Raises ``ValueError`` unless ``A`` is a non-empty finite 2-d array (``TypeError`` if complex)."""
+    A = V.array(A, "A", ndim=2, shape_hint="(m, m)")
     return jax.nn.softmax(A, axis=0)
 
 
 def U_matrix(A, gamma: float):
     r""":math:`U = I - \gamma\sigma(A)`, invertible for every :math:`A` when :math:`0 < \gamma < 1`."""
     gamma = check_gamma(gamma)
+    A = V.array(A, "A", ndim=2, shape_hint="(m, m)")
+    if A.shape[0] != A.shape[1]:
+        raise ValueError(f"A must be a square (m, m) matrix, got shape {A.shape}")
     return jnp.eye(A.shape[0], dtype=A.dtype) - gamma * sigma(A)
 
 
 def equilibrium(params: DEQParams, Phi, gamma: float):
     r"""Equilibria by a linear solve: :math:`Z = \Phi U^{-\top}` (row :math:`i` is :math:`z_i^{*\top}`), ``(N, m)``."""
-    _check(params, Phi)
+    params, Phi, _ = _check(params, Phi)
     return jnp.linalg.solve(U_matrix(params.A, gamma), Phi.T).T
 
 
-def equilibrium_iterate(params: DEQParams, Phi, gamma: float, tol: float = 1e-12, max_iter: int = 10_000):
+def equilibrium_iterate(params: DEQParams, Phi, gamma: float, tol: float | None = None, max_iter: int = 10_000):
     r"""Equilibria by the fixed-point iteration :math:`Z_{k+1} = \gamma Z_k\sigma(A)^\top + \Phi` from :math:`Z_0 = \Phi`.
 
     Stops when :math:`\|Z_{k+1} - Z_k\|_F \le \mathrm{tol}\,\|Z_{k+1}\|_F`. Each step contracts by
     :math:`\gamma` in the norm :math:`\max_i \|z_i\|_1` (the columns of :math:`\sigma(A)` sum to one).
-    Returns ``(Z, iterations)``; raises ``RuntimeError`` with the residual reached
-    if ``max_iter`` iterations do not converge.
+    ``tol=None`` is :math:`10^{-12}` in float64 and 100 machine epsilons in float32.
+    Returns ``(Z, iterations)``; raises ``RuntimeError`` naming the cap and the residual reached
+    if ``max_iter`` iterations do not converge, eagerly and under ``jax.jit`` (``equinox.error_if``).
+    Raises ``ValueError`` for a ``tol`` that is not a positive finite number or a ``max_iter`` that is
+    not a positive integer.
     """
-    _check(params, Phi)
+    params, Phi, _ = _check(params, Phi)
     gamma = check_gamma(gamma)
+    tol = V.default_tol(tol, Phi.dtype, 1e-12)
+    tol = V.positive(tol, "tol", "relative residual")
+    max_iter = V.count(max_iter, "max_iter", "iteration cap")
     S = gamma * sigma(params.A).T
 
     def cond(state):
@@ -130,22 +186,21 @@ def equilibrium_iterate(params: DEQParams, Phi, gamma: float, tol: float = 1e-12
         return Z_new, k + 1, res
 
     Z, k, res = jax.lax.while_loop(cond, body, (Phi, 0, jnp.array(jnp.inf, dtype=Phi.dtype)))
-    if not linalg._is_traced(res) and float(res) > tol:
-        raise RuntimeError(
-            f"fixed-point iteration did not converge in max_iter = {max_iter} iterations: "
-            f"relative residual {float(res):.3g} > tol = {tol:g}"
-        )
+    Z = V.fail_if(Z, ~(res <= tol), res,
+                  f"deq.equilibrium_iterate: fixed-point iteration did not converge in max_iter = {max_iter} iterations: "
+                  f"relative residual {{res}} > tol = {tol:g}" + V.precision_hint(tol, Phi.dtype).replace("{", "{{").replace("}", "}}"))
     return Z, k
 
 
 def effective_weight(params: DEQParams, gamma: float):
     r"""The shallow weight :math:`W = BU^{-1}` that the DEQ computes: :math:`f(x) = W\phi(x)`, ``(m_y, m)``."""
-    _check(params)
+    params, _, _ = _check(params)
     return jnp.linalg.solve(U_matrix(params.A, gamma).T, params.B.T).T
 
 
 def predict(params: DEQParams, Phi, gamma: float):
     r"""Predictions :math:`f(x_i) = Bz_i^*`, ``(N, m_y)``."""
+    params, Phi, _ = _check(params, Phi)
     return equilibrium(params, Phi, gamma) @ params.B.T
 
 
@@ -155,23 +210,45 @@ def shallow_loss(W, Phi, Y, kind: str = "square"):
     ``"square"``: :math:`\tfrac12\|\Phi W^\top - Y\|_F^2`. ``"cross_entropy"``:
     :math:`-\sum_i \langle y_i, \log\mathrm{softmax}(W\phi(x_i))\rangle` for one-hot (or
     probability) rows :math:`y_i`.
+
+    Raises ``ValueError`` naming the argument when ``W`` is not ``(m_y, m)``, ``Phi`` not ``(N, m)``,
+    ``Y`` not ``(N, m_y)`` (``(N,)`` is accepted when ``m_y = 1``), an entry is NaN/inf (outside ``jit``)
+    or ``kind`` is unknown; ``TypeError`` for complex input.
     """
     if kind not in LOSSES:
         raise ValueError(f"kind must be one of {LOSSES}, got {kind!r}")
+    W, Phi, Y = _shallow_args(W, Phi, Y)
     F = Phi @ W.T
     if kind == "square":
         return 0.5 * jnp.sum((F - Y) ** 2)
     return -jnp.sum(Y * jax.nn.log_softmax(F, axis=1))
 
 
+def _shallow_args(W, Phi, Y):
+    W = V.array(W, "W", ndim=2, shape_hint="(m_y, m)")
+    Phi = V.array(Phi, "Phi", ndim=2, shape_hint="(N, m)")
+    if Phi.shape[1] != W.shape[1]:
+        raise ValueError(f"Phi must have shape (N, m) with m = {W.shape[1]} (the columns of W), got {Phi.shape}")
+    Y = _targets(Y, Phi.shape[0], W.shape[0])
+    dt = V.common_float(W, Phi, Y)
+    return W.astype(dt), Phi.astype(dt), Y.astype(dt)
+
+
 def shallow_gradient(W, Phi, Y, kind: str = "square"):
-    r""":math:`G_W = \nabla L_0(W)`, ``(m_y, m)``; for the square loss :math:`(\Phi W^\top - Y)^\top\Phi`."""
+    r""":math:`G_W = \nabla L_0(W)`, ``(m_y, m)``; for the square loss :math:`(\Phi W^\top - Y)^\top\Phi`.
+
+    Raises as :func:`shallow_loss`."""
+    if kind not in LOSSES:
+        raise ValueError(f"kind must be one of {LOSSES}, got {kind!r}")
+    W, Phi, Y = _shallow_args(W, Phi, Y)
     return jax.grad(shallow_loss)(W, Phi, Y, kind)
 
 
 def loss(params: DEQParams, Phi, Y, gamma: float, kind: str = "square"):
     r"""The DEQ objective :math:`L(A, B) = L_0(BU^{-1})`: the shallow loss of the effective weight."""
-    _check(params, Phi, Y)
+    if kind not in LOSSES:
+        raise ValueError(f"kind must be one of {LOSSES}, got {kind!r}")
+    params, Phi, Y = _check(params, Phi, Y)
     return shallow_loss(effective_weight(params, gamma), Phi, Y, kind)
 
 
@@ -188,7 +265,10 @@ def preconditioner(params: DEQParams, gamma: float, G):
     second from :math:`A`; :math:`\langle G, P_\theta(G)\rangle \ge \|GU^{-\top}\|_F^2`.
     ``G: (m_y, m)``; returns ``(m_y, m)``.
     """
-    _check(params)
+    params, _, _ = _check(params)
+    G = V.array(G, "G", ndim=2, shape_hint="(m_y, m)")
+    if G.shape != params.B.shape:
+        raise ValueError(f"G must have the shape of B, (m_y, m) = {params.B.shape}, got {G.shape}")
     U = U_matrix(params.A, gamma)
     Uinv = jnp.linalg.inv(U)
     W = params.B @ Uinv
@@ -203,6 +283,8 @@ def preconditioner(params: DEQParams, gamma: float, G):
 
 def preconditioner_matrix(params: DEQParams, gamma: float):
     r"""The matrix of :func:`preconditioner` acting on :math:`\mathrm{vec}(G)` (row-major), ``(m_y m, m_y m)``."""
+    params, _, _ = _check(params)
+    gamma = check_gamma(gamma)
     m_y, m = params.B.shape
     basis = jnp.eye(m_y * m, dtype=params.B.dtype).reshape(m_y * m, m_y, m)
     cols = jax.vmap(lambda E: preconditioner(params, gamma, E).reshape(-1))(basis)
@@ -213,9 +295,12 @@ def run(params0: DEQParams, Phi, Y, gamma: float, eta: float, num_steps: int, ki
     r"""Gradient descent on :math:`(A, B)`; returns ``(params, history)`` (:func:`lib.train.gradient_descent`).
 
     ``history.extras["U_norm"]`` is :math:`\|U_k\|_2` and ``history.extras["W"]`` the effective
-    weight :math:`W_k` at every step, ``(T+1, m_y, m)``.
+    weight :math:`W_k` at every step, ``(T+1, m_y, m)``. Raises as :func:`lib.train.gradient_descent`
+    (including :class:`lib.train.DivergenceError`) and ``ValueError`` for bad shapes, ``gamma`` or ``kind``.
     """
-    _check(params0, Phi, Y)
+    if kind not in LOSSES:
+        raise ValueError(f"kind must be one of {LOSSES}, got {kind!r}")
+    params0, Phi, Y = _check(params0, Phi, Y)
     gamma = check_gamma(gamma)
 
     def loss_fn(p):
@@ -237,9 +322,13 @@ def trust_region_shadow(params0: DEQParams, Phi, Y, gamma: float, eta: float, nu
     :math:`L_0` in the metric :math:`M_k = P_k^{-1}` (:func:`preconditioner_matrix` at the DEQ's
     parameters) with the matching radius :math:`\Delta_k = \|W_{k+1} - W_k\|_{M_k}`, the length of
     the DEQ's own step in that metric. Returns ``(W, V)``, both ``(num_steps + 1, m_y, m)``.
+    Raises ``ValueError`` for bad shapes, ``gamma``, ``eta`` (a positive finite number) or ``num_steps``
+    (a positive integer), and ``RuntimeError`` if an iterate becomes non-finite.
     """
-    _check(params0, Phi, Y)
+    params0, Phi, Y = _check(params0, Phi, Y)
     gamma = check_gamma(gamma)
+    eta = V.positive(eta, "eta", "step size")
+    num_steps = V.count(num_steps, "num_steps")
     m_y, m = params0.B.shape
     H = jnp.kron(jnp.eye(m_y, dtype=Phi.dtype), Phi.T @ Phi)  # Hessian of L0 in row-major vec(W)
     grad = jax.grad(loss)
@@ -264,7 +353,11 @@ def trust_region_shadow(params0: DEQParams, Phi, Y, gamma: float, eta: float, nu
         W_last = effective_weight(p, gamma)
         return jnp.concatenate([Ws, W_last[None]]), jnp.concatenate([Vs, V[None]])
 
-    return scan(params0, eta)
+    W, Vs = scan(params0, eta)
+    bad = ~(jnp.all(jnp.isfinite(W)) & jnp.all(jnp.isfinite(Vs)))
+    if bool(bad):
+        raise RuntimeError(f"deq.trust_region_shadow: an iterate became non-finite (eta = {eta:g}); lower eta")
+    return W, Vs
 
 
 class ShallowConstants(NamedTuple):
@@ -279,12 +372,21 @@ class ShallowConstants(NamedTuple):
 def shallow_constants(Phi, Y, rtol: float = 1e-10) -> ShallowConstants:
     r""":math:`W^* = (\Phi^+ Y)^\top`, :math:`L^*`, and the extreme non-zero eigenvalues of :math:`\Phi^\top\Phi`, in float64.
 
-    Eigenvalues below ``rtol`` times the largest count as zero.
+    Eigenvalues below ``rtol`` times the largest count as zero. ``Y`` may be ``(N,)`` (one output).
+    Raises ``ValueError`` naming the argument for wrong ranks, different ``N``, empty or non-finite
+    input, an ``rtol`` outside (0, 1), or ``Phi = 0`` (no non-zero eigenvalue); ``TypeError`` for complex input.
     """
+    rtol = V.scalar(rtol, "rtol", "relative eigenvalue cut-off", lo=0.0, hi=1.0)
+    Phi = V.array(Phi, "Phi", ndim=2, shape_hint="(N, m)")
+    Y = V.array(Y, "Y", ndim=(1, 2), shape_hint="(N, m_y)")
     Phi64, Y64 = np.asarray(Phi, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-    if Phi64.ndim != 2 or Y64.ndim != 2 or Phi64.shape[0] != Y64.shape[0]:
+    if Y64.ndim == 1:
+        Y64 = Y64[:, None]
+    if Phi64.shape[0] != Y64.shape[0]:
         raise ValueError(f"Phi (N, m) and Y (N, m_y) must have the same N, got {Phi64.shape} and {Y64.shape}")
     lam = np.linalg.eigvalsh(Phi64.T @ Phi64)
     W_star = np.linalg.lstsq(Phi64, Y64, rcond=None)[0].T
     loss_star = 0.5 * float(np.sum((Phi64 @ W_star.T - Y64) ** 2))
+    if not lam[-1] > 0:
+        raise ValueError("Phi must not be zero: Phi^T Phi has no non-zero eigenvalue (no PL constant)")
     return ShallowConstants(jnp.asarray(W_star), loss_star, float(lam[lam > rtol * lam[-1]][0]), float(lam[-1]))

@@ -35,6 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lib import _validate_solvers as V
 from lib import implicit, linalg, train
 from lib.report import Hypothesis, TheoremReport, smallest_radii
 
@@ -58,12 +59,39 @@ class Bounds(NamedTuple):
 def bounds(gamma: float, m: int, norms0, rho) -> Bounds:
     r"""The :class:`Bounds` of the ball of radii ``rho = (rho_A, rho_W, rho_u)`` around initial norms
     ``norms0 = (||A_0||_2, ||W_0||_2, ||u_0||)``."""
+    gamma, m = _gamma(gamma), V.count(m, "m", "width")
+    norms0, rho = _triple(norms0, "norms0"), _triple(rho, "rho", allow_inf=True)
     return Bounds(gamma * (norms0[0] + rho[0]) / math.sqrt(m), norms0[1] + rho[1], norms0[2] + rho[2])
+
+
+def _gamma(gamma):
+    return V.positive(gamma, "gamma", "scale of the implicit matrix")
+
+
+def _nonneg(x, name, what=""):
+    return V.scalar(x, name, what, lo=0.0, lo_open=False)
+
+
+def _triple(t, name, allow_inf=False):
+    """Three non-negative numbers (a tuple, list, Bounds or 1-d array of length 3); +inf only if ``allow_inf``."""
+    if isinstance(t, (str, bytes)) or not hasattr(t, "__len__") or len(t) != 3:
+        raise TypeError(f"{name} must be three non-negative numbers (for A, W, u), got {t!r}")
+    return tuple(math.inf if (allow_inf and not V.is_traced(v) and isinstance(v, (int, float, np.number))
+                              and v == math.inf) else _nonneg(v, f"{name}[{i}]") for i, v in enumerate(t))
+
+
+def _bounds(b):
+    a, w, u = _triple(b, "b", allow_inf=True)
+    return Bounds(a, w, u)
 
 
 def equilibrium_lipschitz(X_norm: float, gamma: float, m: int, b: Bounds):
     r"""``(Lip_A, Lip_W)``: :math:`\|Z(\theta) - Z(\theta')\|_F \le \mathrm{Lip}_A\|A - A'\|_2 + \mathrm{Lip}_W\|W - W'\|_2`
-    for parameters with :math:`\|\tilde A\|_2 \le \bar a < 1` and :math:`\|W\|_2 \le \bar w`; infinite when :math:`\bar a \ge 1`."""
+    for parameters with :math:`\|\tilde A\|_2 \le \bar a < 1` and :math:`\|W\|_2 \le \bar w`; infinite when :math:`\bar a \ge 1`.
+
+    Raises ``ValueError`` naming the argument unless ``X_norm`` and the entries of ``b`` are non-negative
+    finite numbers, ``gamma`` positive and ``m`` a positive integer (the same for the other bounds below)."""
+    X_norm, gamma, m, b = _nonneg(X_norm, "X_norm", "||X||_F"), _gamma(gamma), V.count(m, "m", "width"), _bounds(b)
     if not b.a < 1:
         return math.inf, math.inf
     return gamma * b.w * X_norm / (math.sqrt(m) * (1 - b.a) ** 2), X_norm / (1 - b.a)
@@ -71,7 +99,9 @@ def equilibrium_lipschitz(X_norm: float, gamma: float, m: int, b: Bounds):
 
 def gradient_bounds(X_norm: float, gamma: float, m: int, b: Bounds, F_bar: float):
     r"""``(G_A, G_W, G_u)``: :math:`\|\nabla_p\Phi\| \le G_p\|r\|`, with :math:`G_u = \bar F \ge \|Z\|_2`."""
+    F_bar = _nonneg(F_bar, "F_bar", "bound on ||Z||_2")
     lip_A, lip_W = equilibrium_lipschitz(X_norm, gamma, m, b)
+    b = _bounds(b)
     return b.u * lip_A, b.u * lip_W, F_bar
 
 
@@ -86,6 +116,10 @@ def trajectory_bounds(X_norm: float, gamma: float, m: int, b: Bounds, F_bar: flo
                       flow: bool = False) -> list:
     r"""``[D_A, D_W, D_u]``, :math:`D_p = c\,G_p\sqrt{2\Phi_0}/\alpha_0^2` (:math:`c = 16`, or 4 for gradient flow):
     how far each block can travel along the whole run."""
+    loss0 = _nonneg(loss0, "loss0", "initial loss")
+    alpha0 = V.positive(alpha0, "alpha0", "sigma_min(Z_0)")
+    if not isinstance(flow, (bool, np.bool_)):
+        raise TypeError(f"flow must be True or False, got {flow!r}")
     c = 4.0 if flow else 16.0
     return [c * g * math.sqrt(2.0 * loss0) / alpha0**2 for g in gradient_bounds(X_norm, gamma, m, b, F_bar)]
 
@@ -97,15 +131,23 @@ def radii(X_norm: float, gamma: float, m: int, norms0, F_bar: float, loss0: floa
     :math:`D` increases with :math:`\rho` (through :math:`\bar a, \bar w, \bar u`), so iterating
     :math:`\rho \leftarrow D(\rho)` from zero increases to the smallest fixed point when one exists;
     otherwise it grows without bound, or :math:`\bar a` reaches 1 and well-posedness is lost.
+    Raises ``ValueError`` naming the argument for a bad number (as :func:`trajectory_bounds`).
     """
+    X_norm, gamma, m = _nonneg(X_norm, "X_norm", "||X||_F"), _gamma(gamma), V.count(m, "m", "width")
+    norms0, F_bar, loss0 = _triple(norms0, "norms0"), _nonneg(F_bar, "F_bar", "bound on ||Z||_2"), _nonneg(loss0, "loss0")
+    alpha0, max_iter = V.positive(alpha0, "alpha0", "sigma_min(Z_0)"), V.count(max_iter, "max_iter")
     return smallest_radii(
         lambda rho: trajectory_bounds(X_norm, gamma, m, bounds(gamma, m, norms0, rho), F_bar, loss0, alpha0, flow),
         3, max(1.0, *norms0), max_iter)
 
 
 def _check_step(eta):
-    if eta is not None and not (isinstance(eta, (int, float, np.floating)) and np.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta (step size) must be a positive finite number, or None for gradient flow, got {eta!r}")
+    if eta is None:
+        return None
+    try:
+        return V.positive(eta, "eta", "step size")
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"eta (step size) must be a positive finite number, or None for gradient flow, got {eta!r}") from None
 
 
 def theorem_check(params: implicit.Params, X, Y, gamma: float, eta: float | None = None,
@@ -124,9 +166,12 @@ def theorem_check(params: implicit.Params, X, Y, gamma: float, eta: float | None
     * H4: :math:`\eta \le 1/(2\bar F^2)` (gradient descent only).
 
     Guaranteed rates: :math:`\eta\alpha_0^2/8` per step, or :math:`\alpha_0^2/2` per unit time for the flow.
-    Raises ``ValueError`` when the initialisation is not well posed (no equilibrium to measure).
+    Raises ``ValueError`` when the initialisation is not well posed (no equilibrium to measure), and
+    ``ValueError`` / ``TypeError`` naming the argument for a bad ``X``, ``Y``, ``gamma``, ``eta`` or params.
     """
-    _check_step(eta)
+    eta = _check_step(eta)
+    gamma = _gamma(gamma)
+    params = implicit._params(params)
     flow = eta is None
     y = implicit.targets(X, Y)
     m, N = params.A.shape[0], y.shape[0]
@@ -206,15 +251,26 @@ def run(params0: implicit.Params, X, Y, gamma: float, eta: float, num_steps: int
 
     The history's ``distance`` holds :math:`\|A_k - A_0\|_F`, :math:`\|W_k - W_0\|_F`, :math:`\|u_k - u_0\|`.
     A forward solve that hits the cap does not stop the jitted loop; it is recorded, and
-    :class:`lib.implicit.NonConvergenceError` is raised at the end naming the first such step.
+    :class:`lib.implicit.NonConvergenceError` is raised at the end naming the first such step; an adjoint
+    solve at its cap raises it (under ``jit``, a ``RuntimeError``) during training.
+    Bad input raises as :func:`lib.train.gradient_descent` and :func:`lib.implicit.equilibrium`.
     """
+    if not isinstance(exact_norm, (bool, np.bool_)):
+        raise TypeError(f"exact_norm must be True or False, got {exact_norm!r}")
+    config = implicit._check_config(config)
+    params0 = implicit._params(params0)
+    gamma = _gamma(gamma)
+    eta, num_steps = V.positive(eta, "eta", "step size"), V.count(num_steps, "num_steps")
+    X = implicit._X(X)
     y = implicit.targets(X, Y)
     m = params0.A.shape[0]
     A0_norm = implicit.check_well_posed(params0, gamma) * math.sqrt(m) / gamma   # ||A_0||_2
-    Z0 = implicit.equilibrium_with_stats(params0, X, gamma, config)[0]  # a solve at the cap is reported at the end
+    Z0, _, res0 = implicit.equilibrium_with_stats(params0, X, gamma, config)  # a solve at the cap is reported at the end
+    tol = implicit._tol(config, Z0.dtype)
 
-    def loss_fn(p):
-        return implicit.loss(p, X, y, gamma, config)
+    def loss_fn(p):  # implicit.loss without its check of the forward solve: a solve at its cap is reported at the end
+        Z = implicit.equilibrium_with_stats(p, X, gamma, config)[0]
+        return 0.5 * jnp.sum((Z @ p.u - y) ** 2)
 
     def solve_stats(p):  # one forward solve per step for all the equilibrium records
         Z, k, res = implicit.equilibrium_with_stats(p, X, gamma, config)
@@ -232,24 +288,23 @@ def run(params0: implicit.Params, X, Y, gamma: float, eta: float, num_steps: int
         extras["implicit_norm"] = lambda p: linalg.spectral_norm(implicit.scaled_A(p, gamma))
     try:
         params, history = train.gradient_descent(loss_fn, params0, eta, num_steps, extras=extras)
-    except train.DivergenceError as err:  # an adjoint solve at its cap gives NaN gradients: say so when it is why
-        _, _, res0 = implicit.equilibrium_with_stats(params0, X, gamma, config)
-        if not float(res0) <= config.tol:
+    except RuntimeError as err:  # divergence, or an adjoint solve at its cap: say so when the forward solve is why
+        if not float(res0) <= tol:
             raise implicit.NonConvergenceError(
                 f"the forward equilibrium solve ({config.method}) hits its cap max_iter = {config.max_iter} at "
-                f"initialisation (relative residual {float(res0):.3g} > tol = {config.tol:g}), and gradient descent "
-                f"diverged: {err}"
+                f"initialisation (relative residual {float(res0):.3g} > tol = {tol:g}), and gradient descent "
+                f"failed: {str(err)[:400]}"
             ) from err
         raise
     records = dict(history.extras)
     records.update(records.pop("solve"))
     history = history._replace(extras=records)
     res = np.asarray(history.extras["residual"])
-    bad = np.flatnonzero(~(res <= config.tol))
+    bad = np.flatnonzero(~(res <= tol))
     if bad.size:
         k = int(bad[0])
         raise implicit.NonConvergenceError(
             f"the forward equilibrium solve ({config.method}) hit its cap max_iter = {config.max_iter} at step {k} "
-            f"of gradient descent with relative residual {res[k]:.3g} > tol = {config.tol:g}"
+            f"of gradient descent with relative residual {res[k]:.3g} > tol = {tol:g}"
         )
     return ImplicitRun(params0, params, history)

@@ -17,6 +17,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lib import _validate_solvers as V
+
 __all__ = ["History", "DivergenceError", "gradient_descent", "square_loss"]
 
 
@@ -34,7 +36,12 @@ class DivergenceError(RuntimeError):
 
 
 def square_loss(pred, Y):
-    r"""Square loss :math:`\Phi = \tfrac12 \|F - Y\|_F^2` of predictions ``pred`` against targets ``Y`` (same shape)."""
+    r"""Square loss :math:`\Phi = \tfrac12 \|F - Y\|_F^2` of predictions ``pred`` against targets ``Y`` (same shape).
+
+    Raises ``ValueError`` when the shapes differ, an array is empty or (outside ``jit``) has NaN/inf
+    entries, and ``TypeError`` for complex or non-numeric input.
+    """
+    pred, Y = V.array(pred, "pred"), V.array(Y, "Y")
     if jnp.shape(pred) != jnp.shape(Y):
         raise ValueError(
             f"pred and Y must have the same shape, got {jnp.shape(pred)} and {jnp.shape(Y)}"
@@ -76,6 +83,22 @@ def _run(loss_fn, params0, eta, num_steps, extras, max_growth):
     return params, rows, diverged_at
 
 
+def _check_params(params):
+    """Every leaf as a real floating array (lists, numbers and integer arrays converted), finite outside jit."""
+    leaves, treedef = jax.tree.flatten(params)
+    if not leaves:
+        raise ValueError(f"params must hold at least one array, got {params!r}")
+    out = []
+    for i, leaf in enumerate(leaves):
+        name = "params" if len(leaves) == 1 else f"params (leaf {i} of {len(leaves)})"
+        if isinstance(leaf, jax.Array) and not V.is_traced(leaf) and jnp.issubdtype(leaf.dtype, jnp.floating):
+            V.array(leaf, name, nonempty=False)   # finite check only: the array itself is passed on unchanged
+            out.append(leaf)
+        else:
+            out.append(V.array(leaf, name, nonempty=False))
+    return jax.tree.unflatten(treedef, out)
+
+
 def gradient_descent(
     loss_fn: Callable,
     params,
@@ -97,24 +120,48 @@ def gradient_descent(
     step is non-finite or exceeds ``max_growth`` times the initial loss. The
     jitted loop is cached per ``loss_fn`` object: reuse one function to avoid
     recompiling.
+
+    The final iterate is checked too. Raises ``ValueError`` (``TypeError`` for a wrong kind of object)
+    naming the argument when ``eta`` is not a positive finite number, ``num_steps`` not a positive
+    integer, ``max_growth`` not above 1, ``loss_fn`` or an ``extras`` entry not a function, ``loss_fn``
+    not scalar-valued, a leaf of ``params`` complex or non-finite, or the initial loss non-finite.
     """
-    if not (isinstance(eta, (int, float, np.floating)) and np.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta (step size) must be a positive finite number, got {eta!r}")
-    if not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
-        raise ValueError(f"num_steps must be a positive integer, got {num_steps!r}")
-    if not max_growth > 1:
-        raise ValueError(f"max_growth must be > 1, got {max_growth}")
-    extras = tuple(sorted((extras or {}).items()))
-    for name, fn in extras:
+    V.callable_arg(loss_fn, "loss_fn", "a function of params returning a scalar loss")
+    eta = V.positive(eta, "eta", "step size")
+    num_steps = V.count(num_steps, "num_steps")
+    max_growth = V.scalar(max_growth, "max_growth", "divergence factor", lo=1.0)
+    if extras is not None and not isinstance(extras, dict):
+        raise TypeError(f"extras must be a dict mapping names to functions of params, got {extras!r}")
+    for name, fn in (extras or {}).items():
+        if not isinstance(name, str):
+            raise TypeError(f"extras keys must be strings (names of the records), got {name!r}")
         if not callable(fn):
             raise ValueError(f"extras[{name!r}] must be a function of params, got {fn!r}")
+    extras = tuple(sorted((extras or {}).items()))
+    params = _check_params(params)
+    out = jax.eval_shape(loss_fn, params)
+    if not (isinstance(out, jax.ShapeDtypeStruct) and out.shape == () and jnp.issubdtype(out.dtype, jnp.floating)):
+        raise ValueError(f"loss_fn must return a real scalar, got {out}")
     params_T, rows, diverged_at = _run(loss_fn, params, float(eta), int(num_steps), extras, float(max_growth))
     loss, gnorm, distance, extra_rows = rows
+    loss0 = float(loss[0])
+    if not np.isfinite(loss0):
+        raise ValueError(f"loss_fn(params) is not finite at the initial params (loss {loss0}): nothing to descend")
     k = int(diverged_at)
+    if k < 0:  # the scan checks the loss before each step; the final iterate is checked here
+        last = float(loss[-1])
+        if not np.isfinite(last) or (loss0 > 0 and last > max_growth * loss0):
+            k = int(num_steps)
     if k >= 0:
+        gk = float(gnorm[k - 1]) if k > 0 else float(gnorm[0])
+        if k > 0 and not np.isfinite(gk) and np.isfinite(float(loss[k - 1])):
+            why = (f"the gradient at step {k - 1} is non-finite while the loss is finite ({float(loss[k - 1]):.4g}): "
+                   "not a step-size problem; check the derivative of loss_fn (an inner solve that did not converge?)")
+        else:
+            why = "lower eta"
         raise DivergenceError(
             f"gradient descent diverged at step {k} with step size eta = {eta:g}: "
-            f"loss {float(loss[k]):.4g} against initial loss {float(loss[0]):.4g} "
-            f"(limit {max_growth:g} times the initial loss, or non-finite); lower eta"
+            f"loss {float(loss[k]):.4g} against initial loss {loss0:.4g} "
+            f"(limit {max_growth:g} times the initial loss, or non-finite); {why}"
         )
     return params_T, History(loss, gnorm, distance, dict(extra_rows))

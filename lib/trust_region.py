@@ -29,7 +29,10 @@ from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import equinox as eqx
 import numpy as np
+
+from lib import _validate_solvers as V
 
 __all__ = ["TRResult", "solve_subproblem_exact", "solve_subproblem_cg", "trust_region_newton"]
 
@@ -45,7 +48,14 @@ def solve_subproblem_exact(g, H, radius, P=None, bisection_steps: int = 100):
     :math:`u(\mu) = -(\tilde H + \mu I)^{-1}\tilde g` with :math:`\|u(\mu)\| = \Delta`, from an
     eigendecomposition and ``bisection_steps`` bisections on :math:`\mu` (the
     *hard case* adds the needed multiple of the lowest eigenvector).
+
+    Raises ``ValueError`` naming the argument when ``g`` is not a non-empty 1-d array, ``H`` or ``P`` not
+    ``(n, n)``, an entry is NaN/inf, ``radius`` is not a positive finite number or ``bisection_steps``
+    not a positive integer (``TypeError`` for complex input); under ``jit`` a non-finite ``g``, ``H`` or
+    ``radius`` raises at run time (``equinox.error_if``) instead of giving a zero step.
     """
+    g, H, P, radius = _check_subproblem(g, H, radius, P)
+    bisection_steps = V.count(bisection_steps, "bisection_steps")
     n = g.shape[0]
     Lf = jnp.eye(n, dtype=g.dtype) if P is None else jnp.linalg.cholesky(P)
     gt, Ht = Lf.T @ g, Lf.T @ H @ Lf
@@ -85,7 +95,32 @@ def solve_subproblem_exact(g, H, radius, P=None, bisection_steps: int = 100):
         return u
 
     u = jax.lax.cond(interior, lambda _: newton, boundary, None)
-    return Lf @ u, ~interior
+    v = Lf @ u
+    if V.is_traced(v):
+        bad = ~(jnp.isfinite(radius) & jnp.all(jnp.isfinite(g)) & jnp.all(jnp.isfinite(H)))
+        v = eqx.error_if(v, bad, "solve_subproblem_exact: g, H and radius must be finite (got NaN or inf)")
+    return v, ~interior
+
+
+def _check_subproblem(g, H, radius, P):
+    g = V.array(g, "g", ndim=1, shape_hint="(n,) (the gradient)")
+    n = g.shape[0]
+    H = V.array(H, "H", ndim=2, shape_hint="(n, n) (the Hessian)")
+    if H.shape != (n, n):
+        raise ValueError(f"H must have shape (n, n) = {(n, n)} to match g, got {H.shape}")
+    if P is not None:
+        P = V.array(P, "P", ndim=2, shape_hint="(n, n) (the inverse metric)")
+        if P.shape != (n, n):
+            raise ValueError(f"P must have shape (n, n) = {(n, n)} to match g, got {P.shape}")
+    radius = _radius(radius)
+    dt = V.common_float(*[x for x in (g, H, P) if x is not None])
+    return g.astype(dt), H.astype(dt), None if P is None else P.astype(dt), radius
+
+
+def _radius(radius):
+    if V.is_traced(radius):
+        return radius
+    return V.positive(radius, "radius", "trust radius")
 
 
 def solve_subproblem_cg(g, hvp: Callable, radius, P_apply: Callable | None = None, tol: float = 1e-10,
@@ -98,10 +133,26 @@ def solve_subproblem_cg(g, hvp: Callable, radius, P_apply: Callable | None = Non
     direction of non-positive curvature), or when :math:`\|r\| \le \mathrm{tol}\,\|g\|`,
     or after ``max_iter`` (default :math:`n`) iterations. The :math:`M`-norms are
     updated by the standard recurrences, so no product with :math:`M = P^{-1}` is needed.
+
+    Raises ``ValueError`` naming the argument when ``g`` is not a non-empty finite 1-d array, ``radius``
+    or ``tol`` not a positive finite number, ``max_iter`` not a positive integer, or ``hvp(g)`` /
+    ``P_apply(g)`` not of ``g``'s shape; ``TypeError`` when ``hvp`` or ``P_apply`` is not a function.
     """
+    g = V.array(g, "g", ndim=1, shape_hint="(n,) (the gradient)")
     n = g.shape[0]
+    V.callable_arg(hvp, "hvp", "a function v -> H v")
+    if P_apply is not None:
+        V.callable_arg(P_apply, "P_apply", "a function r -> P r, or None")
+    radius = _radius(radius)
+    if not V.is_traced(tol):
+        tol = V.positive(tol, "tol", "relative residual")
+    max_iter = n if max_iter is None else V.count(max_iter, "max_iter")
+    for name, fn in (("hvp", hvp), ("P_apply", P_apply)):
+        if fn is not None and not V.is_traced(g):
+            out = jax.eval_shape(fn, g)
+            if getattr(out, "shape", None) != g.shape:
+                raise ValueError(f"{name}(v) must return an array of v's shape {g.shape}, got {out}")
     P_apply = (lambda r: r) if P_apply is None else P_apply
-    max_iter = n if max_iter is None else max_iter
     z = P_apply(g)
     rz = g @ z
     state = dict(v=jnp.zeros_like(g), Hv=jnp.zeros_like(g), r=g, z=z, d=-z, rz=rz, vMv=jnp.zeros(()), vMd=jnp.zeros(()),
@@ -209,7 +260,7 @@ def _tr(fun, x0, P, subproblem, initial_radius, max_radius, eta, gtol, max_iter)
 
 def trust_region_newton(fun: Callable, x0, *, P=None, subproblem: str = "exact", initial_radius: float = 1.0,
                         max_radius: float = 1000.0, eta: float = 0.15, gtol: float = 1e-4,
-                        max_iter: int = 200) -> TRResult:
+                        max_iter: int = 200, raise_on_failure: bool = True) -> TRResult:
     r"""Minimise ``fun`` (a scalar function of a vector ``x0: (n,)``) by trust-region Newton.
 
     Each iteration solves the subproblem (``"exact"``: :func:`solve_subproblem_exact`
@@ -222,25 +273,60 @@ def trust_region_newton(fun: Callable, x0, *, P=None, subproblem: str = "exact",
     ``trust-ncg``, with the same defaults. The whole loop is one jitted
     ``lax.while_loop``; ``fun`` must be a JAX-traceable function (reuse the same
     function object to avoid recompiling).
+
+    Raises ``RuntimeError`` naming the cap and the gradient norm reached when the run stops
+    without :math:`\|\nabla f\| <` ``gtol`` (the cap, or a step with no predicted decrease), eagerly
+    and under ``jax.jit`` (``equinox.error_if``). ``raise_on_failure=False`` returns the
+    :class:`TRResult` instead, with ``converged=False``. Raises ``ValueError`` naming the argument for
+    a bad ``x0`` (not a non-empty finite 1-d array; ``TypeError`` if complex), ``P`` (not an SPD
+    ``(n, n)`` matrix), ``subproblem``, radii, ``eta``, ``gtol`` (a positive finite number) or
+    ``max_iter``, and ``TypeError`` when ``fun`` is not a function.
     """
-    x0 = jnp.asarray(x0)
+    V.callable_arg(fun, "fun", "a scalar function of x")
+    x0 = V.array(x0, "x0", nonempty=False)
     if x0.ndim != 1:
         raise ValueError(f"x0 must be a 1-d array (flatten the parameters), got shape {x0.shape}")
+    if x0.size == 0:
+        raise ValueError(f"x0 must not be empty, got shape {x0.shape}")
     if subproblem not in ("exact", "cg"):
         raise ValueError(f"subproblem must be 'exact' or 'cg', got {subproblem!r}")
+    radii = f"need 0 < initial_radius < max_radius, got initial_radius={initial_radius}, max_radius={max_radius}"
+    try:
+        initial_radius = V.positive(initial_radius, "initial_radius", "trust radius")
+        max_radius = V.positive(max_radius, "max_radius", "largest trust radius")
+    except ValueError:
+        raise ValueError(radii + " (both finite)") from None
     if not 0 < initial_radius < max_radius:
         raise ValueError(
             f"need 0 < initial_radius < max_radius, got initial_radius={initial_radius}, max_radius={max_radius}"
         )
-    if not 0 <= eta < 0.25:
-        raise ValueError(f"eta (acceptance threshold) must lie in [0, 0.25), got {eta}")
+    try:
+        eta = V.scalar(eta, "eta", "acceptance threshold", lo=0.0, hi=0.25, lo_open=False)
+    except ValueError:
+        raise ValueError(f"eta (acceptance threshold) must lie in [0, 0.25), got {eta}") from None
+    gtol = V.positive(gtol, "gtol", "gradient-norm tolerance")
     if P is not None:
-        P = jnp.asarray(P)
+        P = V.array(P, "P", ndim=2, shape_hint="(n, n) (the inverse metric)")
         if P.shape != (x0.size, x0.size):
             raise ValueError(f"P must have shape {(x0.size, x0.size)}, got {P.shape}")
-        if not bool(jnp.all(jnp.isfinite(jnp.linalg.cholesky(P)))):
+        if not V.is_traced(P) and not bool(jnp.all(jnp.isfinite(jnp.linalg.cholesky(P)))):
             raise ValueError("P (the inverse metric) must be symmetric positive definite")
-    if not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
-    return _tr(fun, x0, P, subproblem, float(initial_radius), float(max_radius), float(eta), float(gtol),
-               int(max_iter))
+        P = P.astype(V.common_float(P, x0))
+    try:
+        max_iter = V.count(max_iter, "max_iter")
+    except TypeError as err:
+        raise ValueError(str(err)) from None
+    if not isinstance(raise_on_failure, (bool, np.bool_)):
+        raise TypeError(f"raise_on_failure must be True or False, got {raise_on_failure!r}")
+    out = jax.eval_shape(fun, x0)
+    if not (getattr(out, "shape", None) == () and jnp.issubdtype(out.dtype, jnp.floating)):
+        raise ValueError(f"fun must return a real scalar, got {out}")
+    res = _tr(fun, x0, P, subproblem, float(initial_radius), float(max_radius), float(eta), float(gtol),
+              int(max_iter))
+    if not raise_on_failure:
+        return res
+    x = V.fail_if(res.x, ~res.converged, res.grad_norm,
+                  f"trust_region_newton ({subproblem}) stopped without ||grad f|| < gtol = {gtol:g} within the cap "
+                  f"max_iter = {max_iter}: gradient norm {{res}} (at the cap, or no predicted decrease: gtol below "
+                  "the precision of the arithmetic?); pass raise_on_failure=False to get the result anyway")
+    return res._replace(x=x)

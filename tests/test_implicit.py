@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from lib import data, implicit
 
+from precision import tol
+
 
 def _problem(N=6, d=4, m=32, seed=0):
     k = jax.random.split(jax.random.key(seed), 3)
@@ -28,14 +30,14 @@ def test_solvers_converge_on_random_contractions(seed, norm, method, shift):
     A = jax.random.normal(k[0], (m, m)) + shift * jnp.ones((m, m))
     A = norm * A / np.linalg.norm(np.asarray(A), 2)
     B = jax.random.normal(k[1], (5, m)) + shift
-    cfg = implicit.SolverConfig(method, 1e-10, 5000)
+    cfg = implicit.SolverConfig(method, None, 5000)   # 1e-10 in float64, dtype-aware in float32
     Z, iters, res = implicit.solve(implicit.equilibrium_map, jnp.zeros_like(B), (A, B), cfg)
-    assert res <= 1e-10 and 1 <= iters <= 5000
+    assert res <= implicit._tol(cfg, B.dtype) and 1 <= iters <= 5000
     # the fixed point is unique (contraction): compare with a long plain iteration
     Zref = jnp.zeros_like(B)
     for _ in range(2000):
         Zref = implicit.equilibrium_map(Zref, A, B)
-    assert float(jnp.abs(Z - Zref).max()) <= 1e-8 * max(1.0, float(jnp.abs(Zref).max())) / (1 - norm)
+    assert float(jnp.abs(Z - Zref).max()) <= tol(1e-8, 1e-4) * max(1.0, float(jnp.abs(Zref).max())) / (1 - norm)
 
 
 def test_anderson_beats_plain_in_the_hard_regime():
@@ -44,8 +46,9 @@ def test_anderson_beats_plain_in_the_hard_regime():
     A = jnp.ones((m, m)) / m + 0.02 * jax.random.normal(k[0], (m, m)) / math.sqrt(m)
     A = 0.95 * A / np.linalg.norm(np.asarray(A), 2)
     B = jax.random.normal(k[1], (8, m)) + 1.0
-    plain = implicit.solve(implicit.equilibrium_map, jnp.zeros_like(B), (A, B), implicit.SolverConfig("plain", 1e-6, 5000))
-    anderson = implicit.solve(implicit.equilibrium_map, jnp.zeros_like(B), (A, B), implicit.SolverConfig("anderson", 1e-6, 5000))
+    plain = implicit.solve(implicit.equilibrium_map, jnp.zeros_like(B), (A, B), implicit.SolverConfig("plain", tol(1e-6, 1e-5), 5000))
+    anderson = implicit.solve(implicit.equilibrium_map, jnp.zeros_like(B), (A, B),
+                              implicit.SolverConfig("anderson", tol(1e-6, 1e-5), 5000))
     assert plain[1] >= 100 and anderson[1] <= plain[1] / 2
 
 
@@ -55,7 +58,7 @@ def test_solve_raises_at_the_cap_with_the_residual():
     A = 0.99 * jnp.eye(32)
     with pytest.raises(implicit.NonConvergenceError, match="stopped at the cap max_iter = 3 with relative residual"):
         implicit.solve(implicit.equilibrium_map, jnp.zeros_like(B), (A, B), implicit.SolverConfig("plain", 1e-12, 3))
-    with pytest.raises(implicit.NonConvergenceError, match="equilibrium solve \\(anderson\\) stopped at max_iter = 2"):
+    with pytest.raises(implicit.NonConvergenceError, match="equilibrium solve \\(anderson\\) stopped at the cap max_iter = 2"):
         implicit.equilibrium(p, X, 0.3, implicit.SolverConfig("anderson", 1e-14, 2))
 
 
@@ -71,9 +74,9 @@ def test_equilibrium_solves_the_equation_and_is_well_posed():
     norm = implicit.check_well_posed(p, 0.3)
     assert 0 < norm < 1 and norm == pytest.approx(implicit.implicit_norm(p, 0.3))
     for method in implicit.METHODS:
-        Z = implicit.equilibrium(p, X, 0.3, implicit.SolverConfig(method, 1e-12, 500))
+        Z = implicit.equilibrium(p, X, 0.3, implicit.SolverConfig(method, tol(1e-12, None), 500))
         At = implicit.scaled_A(p, 0.3)
-        assert float(jnp.abs(Z - jax.nn.relu(Z @ At.T + X @ p.W.T)).max()) < 1e-10
+        assert float(jnp.abs(Z - jax.nn.relu(Z @ At.T + X @ p.W.T)).max()) < tol(1e-10, 1e-4)
 
 
 def test_check_well_posed_errors():
@@ -119,13 +122,14 @@ def _unrolled_loss(p, X, Y, gamma, T=300):
 @pytest.mark.parametrize("method", implicit.METHODS)
 def test_implicit_gradient_matches_unrolled_autodiff(method):
     X, Y, p = _problem()
-    cfg = implicit.SolverConfig(method, 1e-13, 1000)
+    cfg = implicit.SolverConfig(method, tol(1e-13, None), 1000)
     g = jax.grad(lambda q: implicit.loss(q, X, Y, 0.3, cfg))(p)
     gu = jax.grad(lambda q: _unrolled_loss(q, X, Y, 0.3))(p)
     for a, b in zip(g, gu):
-        assert float(jnp.abs(a - b).max()) <= 1e-10 * max(1.0, float(jnp.abs(b).max()))
+        assert float(jnp.abs(a - b).max()) <= tol(1e-10, 1e-3) * max(1.0, float(jnp.abs(b).max()))
 
 
+@pytest.mark.float64  # central differences with h = 1e-6 are below float32 resolution
 def test_implicit_gradient_matches_float64_finite_differences():
     X, Y, p = _problem(seed=4)
     cfg = implicit.SolverConfig("anderson", 1e-14, 1000)
@@ -140,11 +144,11 @@ def test_implicit_gradient_matches_float64_finite_differences():
         assert fd == pytest.approx(float(jnp.sum(getattr(g, name) * E)), rel=1e-6, abs=1e-9)
 
 
-def test_unconverged_adjoint_gives_nan_not_a_wrong_gradient():
+def test_unconverged_adjoint_raises_instead_of_giving_a_wrong_gradient():
     X, Y, p = _problem()
-    cfg = implicit.SolverConfig("plain", 1e-12, 500, adjoint=implicit.SolverConfig("plain", 1e-14, 2))
-    g = jax.grad(lambda q: implicit.loss(q, X, Y, 0.3, cfg))(p)
-    assert bool(jnp.isnan(g.A).all())
+    cfg = implicit.SolverConfig("plain", None, 500, adjoint=implicit.SolverConfig("plain", 1e-14, 2))
+    with pytest.raises(RuntimeError, match="adjoint equilibrium solve of the backward pass \\(plain\\) stopped at the cap"):
+        jax.block_until_ready(jax.grad(lambda q: implicit.loss(q, X, Y, 0.3, cfg))(p))
 
 
 def test_limit_kernel_is_a_fixed_point_and_the_wide_gram_approaches_it():
@@ -155,7 +159,7 @@ def test_limit_kernel_is_a_fixed_point_and_the_wide_gram_approaches_it():
     diag = jnp.diag(S)
     from lib.kernels import arccos_moments
 
-    assert float(jnp.abs(arccos_moments(diag[:, None], diag[None, :], S)[0] - K).max()) < 1e-12
+    assert float(jnp.abs(arccos_moments(diag[:, None], diag[None, :], S)[0] - K).max()) < tol(1e-12, 1e-5)
     errors = []
     for m in (128, 2048):
         G = implicit.gram(implicit.init(jax.random.key(m), m, 4), X, gamma)
