@@ -1,7 +1,9 @@
 # Two commands (see README.md):
 #   make book   build the book into _build/html, warnings as errors
 #   make test   run every test: unit, property, nbval over book/, the strict build
-# Both create the virtual environment .venv from requirements.txt on first use.
+# Both create the virtual environment .venv from requirements.txt, and node_modules/ (MathJax 3,
+# which the built pages serve themselves) from package-lock.json, on first use.
+# The browser test (tests/test_site.py) also needs Chromium: apt-get update && apt-get install -y chromium
 
 PYTHON ?= python3
 VENV := .venv
@@ -16,10 +18,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-book: $(VENV)/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+book: $(VENV)/.installed node_modules/.installed
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
