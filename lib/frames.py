@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from PIL import Image
 
 __all__ = ["render_frames", "frames_html", "explorer", "format_value"]
 
@@ -61,14 +62,23 @@ def _key(names: Sequence[str], combo: Mapping[str, object]) -> str:
     return "|".join(format_value(combo[n]) for n in names)
 
 
+def _palette_png(png: bytes, colors: int) -> bytes:
+    """``png`` reduced to ``colors`` colours (line plots on white need few): about a third of the bytes."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    small = image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    small.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def render_frames(plot: Callable[..., Figure], grid: Mapping[str, Sequence], *, fmt: str = "png",
-                  dpi: float = 50) -> dict[str, str]:
+                  dpi: float = 72, colors: int | None = 64) -> dict[str, str]:
     """Call ``plot(**values)`` for every combination of ``grid`` and return ``{key: data URI}``.
 
     ``plot`` returns a matplotlib figure (closed here after rendering); ``grid`` maps each
-    control name to its values; ``fmt`` is ``"png"`` (at ``dpi``) or ``"svg"``. The key of a
-    combination is its values written by :func:`format_value`, joined by ``|`` in the grid's
-    order.
+    control name to its values; ``fmt`` is ``"png"`` (at ``dpi``, reduced to a palette of
+    ``colors`` colours unless ``colors`` is None) or ``"svg"``. The key of a combination is its
+    values written by :func:`format_value`, joined by ``|`` in the grid's order.
     """
     if not callable(plot):
         raise ValueError(f"plot must be a callable returning a matplotlib Figure, got {plot!r}")
@@ -77,6 +87,8 @@ def render_frames(plot: Callable[..., Figure], grid: Mapping[str, Sequence], *, 
         raise ValueError(f"fmt must be one of {sorted(_FORMATS)}, got {fmt!r}")
     if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not dpi > 0:
         raise ValueError(f"dpi must be a positive number, got {dpi!r}")
+    if colors is not None and (isinstance(colors, bool) or not isinstance(colors, int) or not 2 <= colors <= 256):
+        raise ValueError(f"colors must be an integer in [2, 256] or None, got {colors!r}")
     names = list(grid)
     frames = {}
     for values in itertools.product(*grid.values()):
@@ -88,7 +100,8 @@ def render_frames(plot: Callable[..., Figure], grid: Mapping[str, Sequence], *, 
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None})
         plt.close(fig)
-        frames[_key(names, combo)] = f"data:{_FORMATS[fmt]};base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+        body = _palette_png(buf.getvalue(), colors) if fmt == "png" and colors is not None else buf.getvalue()
+        frames[_key(names, combo)] = f"data:{_FORMATS[fmt]};base64," + base64.b64encode(body).decode("ascii")
     return frames
 
 
@@ -192,16 +205,17 @@ class _Explorer:
 
 
 def explorer(plot: Callable[..., Figure], grid: Mapping[str, Sequence], *, default: Mapping | None = None,
-             alt: str | None = None, title: str = "", fmt: str = "png", dpi: float = 50) -> _Explorer:
+             alt: str | None = None, title: str = "", fmt: str = "png", dpi: float = 72,
+             colors: int | None = 64) -> _Explorer:
     """Precompute ``plot`` over ``grid`` and return a display object that the static page can explore.
 
     ``plot(**values)`` returns a matplotlib figure, e.g. one of :mod:`lib.explore`'s
     functions; ``grid`` maps each control name (a keyword of ``plot``) to the values a reader
     can pick; see :func:`render_frames` and :func:`frames_html` for ``fmt``, ``dpi``,
-    ``default``, ``alt`` and ``title``. Display it as a cell's last expression.
+    ``colors``, ``default``, ``alt`` and ``title``. Display it as a cell's last expression.
     """
     checked = _check_grid(grid)
-    frames = render_frames(plot, checked, fmt=fmt, dpi=dpi)
+    frames = render_frames(plot, checked, fmt=fmt, dpi=dpi, colors=colors)
     text = frames_html(frames, checked, default=default, alt=alt, title=title)
     name = getattr(plot, "__name__", None) or getattr(getattr(plot, "func", None), "__name__", "plot")
     summary = (f"<explorer of {name}: {len(frames)} precomputed frames over "

@@ -30,6 +30,20 @@ def test_render_frames_draws_one_png_per_combination_and_closes_the_figures():
     assert len(plt.get_fignums()) == before
 
 
+def test_palette_frames_are_smaller_and_keep_the_picture():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    full = frames.render_frames(_line, {"slope": [1.0]}, dpi=60, colors=None)["1"]
+    small = frames.render_frames(_line, {"slope": [1.0]}, dpi=60, colors=32)["1"]
+    a, b = (np.asarray(Image.open(io.BytesIO(base64.b64decode(u.split(",", 1)[1]))).convert("RGB"), dtype=float)
+            for u in (full, small))
+    assert len(small) < 0.7 * len(full), (len(small), len(full))
+    assert a.shape == b.shape and np.abs(a - b).mean() < 4.0, np.abs(a - b).mean()
+
+
 def test_svg_frames_are_svg():
     out = frames.render_frames(_line, {"slope": [1.0]}, fmt="svg")
     assert base64.b64decode(out["1"].split(",", 1)[1]).lstrip().startswith(b"<?xml")
@@ -87,6 +101,8 @@ def test_bad_arguments_are_refused_with_the_argument_named():
         frames.render_frames(_line, GRID, fmt="gif")
     with pytest.raises(ValueError, match="dpi must be a positive number"):
         frames.render_frames(_line, GRID, dpi=0)
+    with pytest.raises(ValueError, match=r"colors must be an integer in \[2, 256\] or None"):
+        frames.render_frames(_line, GRID, colors=1)
     with pytest.raises(ValueError, match=r"must return a matplotlib Figure, got int"):
         frames.render_frames(lambda slope: 3, {"slope": [1.0]})
     out = frames.render_frames(_line, GRID, dpi=20)

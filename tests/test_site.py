@@ -161,6 +161,13 @@ WIDE_EQUATIONS = """() => [...document.querySelectorAll('mjx-container[display="
   .map(el => el.textContent.slice(0, 60))"""
 
 
+def _set(control, index: int) -> None:
+    if control.evaluate("c => c.tagName") == "SELECT":
+        control.select_option(str(index))
+    else:
+        control.fill(str(index))
+
+
 def _check_explorers(page) -> int:
     explorers = page.locator(".book-frames")
     for i in range(explorers.count()):
@@ -171,27 +178,30 @@ def _check_explorers(page) -> int:
         controls = ex.locator("[data-control]")
         assert controls.count() >= 1, f"explorer {i} has no control"
         for j in range(controls.count()):
+            # each control on its own, from the default frame
             control = controls.nth(j)
-            before = ex.locator("img[data-key]:visible").get_attribute("data-key")
-            src_before = ex.locator("img[data-key]:visible").get_attribute("src")
             n = int(control.evaluate("c => c.tagName === 'SELECT' ? c.options.length : Number(c.max) + 1"))
             if n < 2:
                 continue
-            current = int(control.evaluate("c => Number(c.value)"))
-            target = (current + 1) % n
-            if control.evaluate("c => c.tagName") == "SELECT":
-                control.select_option(str(target))
-            else:
-                control.fill(str(target))
-            after = ex.locator("img[data-key]:visible")
-            assert after.count() == 1, f"explorer {i}, control {j}: {after.count()} frames visible after a change"
-            assert after.get_attribute("data-key") != before, f"explorer {i}: control {j} did not change the frame"
-            assert after.get_attribute("src") != src_before, f"explorer {i}: control {j} showed the same figure"
-            label = control.get_attribute("data-control")
-            shown_value = ex.locator(f'output[data-for="{label}"]')
-            if shown_value.count():
-                assert shown_value.inner_text() in after.get_attribute("data-key").split("|"), \
-                    f"explorer {i}: the label beside {label} disagrees with the frame shown"
+            initial = int(control.evaluate("c => Number(c.value)"))
+            before = ex.locator("img[data-key]:visible").get_attribute("data-key")
+            src_before = ex.locator("img[data-key]:visible").get_attribute("src")
+            changed = False
+            for target in [t for t in range(n) if t != initial]:
+                _set(control, target)
+                after = ex.locator("img[data-key]:visible")
+                assert after.count() == 1, f"explorer {i}, control {j}: {after.count()} frames visible after a change"
+                assert after.get_attribute("data-key") != before, f"explorer {i}: control {j} did not change the frame"
+                label = control.get_attribute("data-control")
+                shown_value = ex.locator(f'output[data-for="{label}"]')
+                if shown_value.count():
+                    assert shown_value.inner_text() in after.get_attribute("data-key").split("|"), \
+                        f"explorer {i}: the label beside {label} disagrees with the frame shown"
+                if after.get_attribute("src") != src_before:
+                    changed = True
+                    break
+            assert changed, f"explorer {i}: no value of control {j} changes the figure"
+            _set(control, initial)
     return explorers.count()
 
 
@@ -263,7 +273,7 @@ EXTERNAL_ASSET = re.compile(
 
 @pytest.mark.build
 def test_html_links_resolve_and_reference_nothing_external(html_dir):
-    files = sorted(html_dir.rglob("*.html"))
+    files = sorted(f for f in html_dir.rglob("*.html") if f.relative_to(html_dir).parts[0] not in ("_static", "_sources"))
     ids = {f: set(re.findall(r'\sid="([^"]+)"', f.read_text())) for f in files}
     broken, external, dotted = [], [], []
     for f in files:
@@ -279,6 +289,7 @@ def test_html_links_resolve_and_reference_nothing_external(html_dir):
             if re.match(r"[a-z]+:", href) or href.startswith("//"):
                 continue
             path, frag = urldefrag(href)
+            path = path.split("?", 1)[0]
             target = (f.parent / unquote(path)).resolve() if path else f
             if not target.exists():
                 broken.append(f"{f.relative_to(html_dir)} -> {href}")
