@@ -8,9 +8,12 @@ every page):
   ``_static/mathjax/tex-chtml.js``; after the build this extension copies MathJax from
   ``node_modules/mathjax`` (installed by ``npm ci``, see ``package.json``) into
   ``_build/html/_static/mathjax``. Nothing is fetched at build or read time.
-- **No CDN scripts.** The book has no live-code (thebe) button and no widget outputs, so the
-  sphinx-thebe scripts Jupyter Book adds to every page (they name unpkg.com, and are declared
-  twice, which throws) are dropped.
+- **No CDN scripts.** The book has no live-code (thebe) button and no widget outputs on its
+  pages (the explorers are precomputed frames, :mod:`lib.frames`; the ``interact`` cells'
+  outputs are removed), so the sphinx-thebe scripts Jupyter Book adds to every page (they
+  name unpkg.com, and are declared twice, which throws) are dropped, and so is the
+  notebooks' stored widget state; ``nb_ipywidgets_js: {}`` keeps myst-nb from adding
+  require.js and the widget manager from CDNs.
 - **Navigation shim** (``assets/book-site.js``): pydata-sphinx-theme 0.17.1 and
   sphinx-book-theme 1.3.0 bind the sidebar toggles to the *first* ``.primary-toggle`` /
   ``.secondary-toggle`` in the page, which is the hidden one in the top header; the visible
@@ -140,15 +143,17 @@ def _check_mathjax(app: Sphinx) -> None:
         raise ExtensionError(f"MathJax 3 is not installed at {MATHJAX}: {INSTALL_HINT}")
 
 
-def _drop_thebe(app: Sphinx, pagename, templatename, context, doctree) -> None:
+def _drop_unused_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
     def keep(asset) -> bool:
         name = str(getattr(asset, "filename", asset) or "")
-        body = str(getattr(asset, "attributes", {}).get("body", ""))
-        return "thebe" not in name and "THEBE_JS_URL" not in body
+        attributes = getattr(asset, "attributes", {})
+        body = str(attributes.get("body", ""))
+        widget_state = attributes.get("type") == "application/vnd.jupyter.widget-state+json"
+        return "thebe" not in name and "THEBE_JS_URL" not in body and not widget_state
 
     for key in ("script_files", "css_files"):
-        if key in context:
-            context[key] = [a for a in context[key] if keep(a)]
+        if key in context:  # the builder's own list: Sphinx restores it before the next page
+            context[key][:] = [a for a in context[key] if keep(a)]
 
 
 def _copy_mathjax(app: Sphinx, exception) -> None:
@@ -167,7 +172,7 @@ def _copy_mathjax(app: Sphinx, exception) -> None:
 def setup(app: Sphinx):
     app.connect("config-inited", _add_assets)
     app.connect("builder-inited", _check_mathjax)
-    app.connect("html-page-context", _drop_thebe)
+    app.connect("html-page-context", _drop_unused_scripts, priority=900)
     app.connect("build-finished", _copy_mathjax)
     app.add_post_transform(UnlinkSolutionTitles)
     app.add_post_transform(AltTextFromCaptions)

@@ -207,7 +207,7 @@ def _check_explorers(page) -> int:
 
 @pytest.mark.build
 @pytest.mark.parametrize("name", PAGES)
-def test_page_works_offline_on_desktop(browser, server, html_dir, name):
+def test_page_works_offline_on_desktop(browser, server, html_dir, name, capsys):
     visit = Visit(browser, server, name, html_dir, width=1280)
     try:
         page = visit.page
@@ -238,7 +238,8 @@ def test_page_works_offline_on_desktop(browser, server, html_dir, name):
             f"{name}: the desktop menu button does not collapse the sidebar"
         toggle.click()
         weight = visit.weight()
-        print(f"\n{name}: {weight / 1e6:.2f} MB with assets")
+        with capsys.disabled():  # the weight report shows without -s
+            print(f"\n[site] {name}: {weight / 1e6:.2f} MB with assets", end="")
         if name in CHAPTERS:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"{Path(name).name}-1280.png"), full_page=True)
