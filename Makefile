@@ -1,8 +1,10 @@
 # Two commands (see README.md):
 #   make book   build the book into _build/html, warnings as errors
 #   make test   run every test: unit, property, nbval over book/ (natively and under a reduced
-#               instruction set), the strict build, and lib's tests again in float32
-# Both create the virtual environment .venv from requirements.txt on first use.
+#               instruction set), the strict build and the browser test, lib's tests again in float32
+# Both create the virtual environment .venv from requirements.txt, and node_modules/ (MathJax 3,
+# which the built pages serve themselves) from package-lock.json, on first use.
+# The browser test (tests/test_site.py) also needs Chromium: apt-get update && apt-get install -y chromium
 
 PYTHON ?= python3
 VENV := .venv
@@ -17,14 +19,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-book: $(VENV)/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+book: $(VENV)/.installed node_modules/.installed
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
-# 1. lib's tests in float64, nbval over book/ on this CPU, the strict build;
+# 1. lib's tests in float64, nbval over book/ on this CPU, the strict build and the browser test;
 # 2. nbval again under a reduced instruction set: XLA's kernels, and so the round-off, change as
 #    on another CPU, so an output that is not portable fails here (CONTRIBUTING.md);
 # 3. lib's tests again with x64 off (float32, JAX's default), as a student who never enables x64.
-test: $(VENV)/.installed
+test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/python -m pytest
 	XLA_FLAGS=--xla_cpu_max_isa=SSE4_2 $(BIN)/python -m pytest book
 	LIB_X64=0 $(BIN)/python -m pytest tests -m "not build" -o addopts="-ra --strict-markers"

@@ -24,3 +24,29 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "float64" in item.keywords:
             item.add_marker(skip)
+
+
+# --- the strict build, once per session (tests/test_build.py checks it, tests/test_site.py browses it) ---
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def strict_build(tmp_path_factory):
+    """Run ``jupyter-book build --warningiserror --nitpick --keep-going`` once into a temporary folder.
+
+    Returns ``SimpleNamespace(returncode, log, html)`` with ``html`` the built ``_build/html``.
+    """
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(root), "--warningiserror", "--nitpick", "--keep-going",
+         "--path-output", str(out)],
+        capture_output=True, text=True, cwd=root, env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))},
+    )
+    return SimpleNamespace(returncode=result.returncode, log=result.stdout + result.stderr,
+                           html=out / "_build" / "html")

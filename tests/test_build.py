@@ -1,7 +1,5 @@
 """The strict book build: warnings are errors, nitpicky cross-references, every chapter linked."""
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,17 +17,11 @@ def _toc_files():
 
 
 @pytest.mark.build
-def test_strict_build_has_no_warnings_and_links_every_chapter(tmp_path):
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--warningiserror", "--nitpick", "--keep-going",
-         "--path-output", str(tmp_path)],
-        capture_output=True, text=True, cwd=ROOT,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-5000:]
+def test_strict_build_has_no_warnings_and_links_every_chapter(strict_build):
+    log = strict_build.log
+    assert strict_build.returncode == 0, log[-5000:]
     assert "WARNING" not in log, "\n".join(line for line in log.splitlines() if "WARNING" in line)
-    index = (tmp_path / "_build" / "html" / "index.html").read_text()
+    index = (strict_build.html / "index.html").read_text()
     linked = set(re.findall(r'href="([^"#]+)\.html', index))
     for f in _toc_files()[1:]:
         assert f in linked, f"index.html does not link {f}"
