@@ -25,6 +25,11 @@ def is_traced(x) -> bool:
     return isinstance(x, jax.core.Tracer)
 
 
+def _must(name: str, what: str) -> str:
+    """``"<name> must be <what>"``, or ``"<name> must <what>"`` when ``what`` has its own verb ("lie in ...")."""
+    return f"{name} must {what}" if what.startswith(("lie ", "be ")) else f"{name} must be {what}"
+
+
 def _short(value) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -51,14 +56,14 @@ def as_int(value, name: str, *, minimum: int = 1, what: str | None = None) -> in
     if what is None:
         what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
     if value is None or isinstance(value, (str, bytes, complex)):
-        raise TypeError(f"{name} must be {what}, got {_short(value)}")
+        raise TypeError(f"{_must(name, what)}, got {_short(value)}")
     dtype = _scalar_dtype(value)
     if (isinstance(value, (bool, np.bool_)) or dtype is None or not np.issubdtype(dtype, np.integer)
             or np.ndim(value) != 0 or is_traced(value)):
-        raise ValueError(f"{name} must be {what}, got {_short(value)}")
+        raise ValueError(f"{_must(name, what)}, got {_short(value)}")
     v = int(value)
     if v < minimum:
-        raise ValueError(f"{name} must be {what}, got {v}")
+        raise ValueError(f"{_must(name, what)}, got {v}")
     return v
 
 
@@ -73,16 +78,16 @@ def as_real(value, name: str, *, what: str = "a finite real number", low=None, h
     when ``low_open`` / ``high_open``) raise ``ValueError``.
     """
     if value is None or isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be {what}, got {_short(value)}")
+        raise TypeError(f"{_must(name, what)}, got {_short(value)}")
     dtype = _scalar_dtype(value)
     if dtype is None:
-        raise TypeError(f"{name} must be {what}, got {_short(value)}")
+        raise TypeError(f"{_must(name, what)}, got {_short(value)}")
     if np.issubdtype(dtype, np.complexfloating):
-        raise TypeError(f"{name} must be {what}, got the complex value {_short(value)}: pass a real number")
+        raise TypeError(f"{_must(name, what)}, got the complex value {_short(value)}: pass a real number")
     if not (np.issubdtype(dtype, np.number) or dtype == np.bool_):
-        raise TypeError(f"{name} must be {what}, got {_short(value)} of dtype {dtype}")
+        raise TypeError(f"{_must(name, what)}, got {_short(value)} of dtype {dtype}")
     if np.ndim(value) != 0:
-        raise ValueError(f"{name} must be {what} (a scalar), got an array of shape {np.shape(value)}")
+        raise ValueError(f"{_must(name, what)} (a scalar), got an array of shape {np.shape(value)}")
     if is_traced(value):
         return value
     v = float(value)
@@ -92,17 +97,18 @@ def as_real(value, name: str, *, what: str = "a finite real number", low=None, h
     if high is not None:
         bad = bad or (v >= high if high_open else v > high)
     if bad:
-        raise ValueError(f"{name} must be {what}, got {_short(value)}")
+        raise ValueError(f"{_must(name, what)}, got {_short(value)}")
     return v
 
 
 def option(value, name: str, choices) -> str:
     """``value`` if it is one of the strings ``choices``; ``TypeError`` if not a string, else ``ValueError``."""
-    listed = " or ".join(repr(c) for c in choices)
+    names = [repr(c) for c in choices]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be one of {listed}, got {_short(value)} of type {type(value).__name__}")
+        raise TypeError(f"{name} must be {listed}, got {_short(value)} of type {type(value).__name__}")
     if value not in choices:
-        raise ValueError(f"{name} must be one of {listed}, got {value!r}")
+        raise ValueError(f"{name} must be {listed}, got {value!r}")
     return value
 
 

@@ -59,7 +59,7 @@ class SmoothLeakyReLU:
 
     def __post_init__(self):
         # stored as Python floats, so the activation stays hashable (a static jit argument)
-        gamma = as_real(self.gamma, "gamma (lower bound of sigma')", what="a number in (0, 1)",
+        gamma = as_real(self.gamma, "gamma (lower bound of sigma')", what="lie in (0, 1)",
                         low=0.0, high=1.0, low_open=True, high_open=True)
         beta = as_real(self.beta, "beta (Lipschitz constant of sigma')", what="positive and finite",
                        low=0.0, low_open=True)

@@ -106,7 +106,7 @@ def check_data(X, Y=None, *, min_angle: float | None = None, unit_norm: bool = F
                 f"normalise with {name} / ||x_i|| first"
             )
     if min_angle is not None and _concrete(X):
-        min_angle = as_real(min_angle, "min_angle", what="a number of radians in [0, pi/2]", low=0.0, high=np.pi / 2)
+        min_angle = as_real(min_angle, "min_angle", what="lie in [0, pi/2] radians", low=0.0, high=np.pi / 2)
         angle = min_pairwise_angle(X)
         if angle < min_angle or (min_angle == 0.0 and angle == 0.0):
             raise ValueError(
@@ -149,7 +149,7 @@ def sphere_points(key, N: int, d: int, min_angle: float = 0.0, max_draws: int = 
     check_key(key)
     N = as_int(N, "N")
     d = as_int(d, "d")
-    min_angle = as_real(min_angle, "min_angle", what="a number of radians in [0, pi/2]", low=0.0, high=np.pi / 2)
+    min_angle = as_real(min_angle, "min_angle", what="lie in [0, pi/2] radians", low=0.0, high=np.pi / 2)
     max_draws = as_int(max_draws, "max_draws")
     if min_angle == 0.0:
         G = jax.random.normal(key, (N, d))
@@ -236,7 +236,7 @@ def teacher_labels(key, X, width: int = 64, depth: int = 2, n_out: int = 1):
 
     check_key(key)
     X, _ = check_data(X)
-    depth = as_int(depth, "depth", what="an integer >= 1")
+    depth = as_int(depth, "depth", what="be >= 1 (an integer)")
     width = as_int(width, "width")
     n_out = as_int(n_out, "n_out")
     if X.shape[0] < 2:
@@ -292,7 +292,7 @@ def _as_dataset(images, target, classes, n, key, targets, name) -> Dataset:
         if key is None:
             raise ValueError(f"{name}(n=...) draws a random subset: pass key=jax.random.key(...)")
         check_key(key)
-        n = as_int(n, "n", what=f"an integer in [2, {len(labels)}] for classes {classes}")
+        n = as_int(n, "n", minimum=-2**63, what=f"be an integer in [2, {len(labels)}] for classes {classes}")
         if not 2 <= n <= len(labels):
             raise ValueError(
                 f"n must lie in [2, {len(labels)}] for classes {classes}, got {n}"

@@ -75,11 +75,11 @@ def arccos_moments(S11, S22, S12):
     S22 = _moment_arg(S22, "S22", variance=True)
     S12 = _moment_arg(S12, "S12", variance=False)
     try:
-        np.broadcast_shapes(jnp.shape(S11), jnp.shape(S22), jnp.shape(S12))
+        np.broadcast_shapes(np.shape(S11), np.shape(S22), np.shape(S12))
     except ValueError:
         raise ValueError(
-            f"S11, S22 and S12 must broadcast together, got shapes {jnp.shape(S11)}, {jnp.shape(S22)}, "
-            f"{jnp.shape(S12)}"
+            f"S11, S22 and S12 must broadcast together, got shapes {np.shape(S11)}, {np.shape(S22)}, "
+            f"{np.shape(S12)}"
         ) from None
     return _arccos_moments(S11, S22, S12)
 

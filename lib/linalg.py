@@ -51,7 +51,7 @@ def as_float64(A, name: str = "A", ndim: int | None = None) -> np.ndarray:
 
 def _check_square(K, name: str):
     real_dtype(K, name)
-    shape = jnp.shape(K)
+    shape = np.shape(K)
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(f"{name} must be a square matrix, got shape {shape}")
     if shape[0] == 0:
@@ -60,10 +60,10 @@ def _check_square(K, name: str):
 
 def _check_matrix(A, name: str):
     real_dtype(A, name)
-    if jnp.ndim(A) != 2:
-        raise ValueError(f"{name} must be a 2-d array, got shape {jnp.shape(A)}")
-    if 0 in jnp.shape(A):
-        raise ValueError(f"{name} must be a non-empty 2-d array, got shape {jnp.shape(A)}")
+    if np.ndim(A) != 2:
+        raise ValueError(f"{name} must be a 2-d array, got shape {np.shape(A)}")
+    if 0 in np.shape(A):
+        raise ValueError(f"{name} must be a non-empty 2-d array, got shape {np.shape(A)}")
 
 
 def _small_gram(A):

@@ -158,9 +158,9 @@ def _check_params(net: MLP, params):
     if len(params) != net.L:
         raise ValueError(f"params must hold L = {net.L} weight matrices, got {len(params)}")
     for l, (W, n_in, n_out) in enumerate(zip(params, net.widths[:-1], net.widths[1:]), start=1):
-        if jnp.shape(W) != (n_in, n_out):
+        if np.shape(W) != (n_in, n_out):
             raise ValueError(
-                f"params[{l - 1}] (W_{l}) must have shape {(n_in, n_out)}, got {jnp.shape(W)}"
+                f"params[{l - 1}] (W_{l}) must have shape {(n_in, n_out)}, got {np.shape(W)}"
             )
         real_dtype(W, f"params[{l - 1}] (W_{l})")
 
@@ -168,9 +168,9 @@ def _check_params(net: MLP, params):
 def _check_X(net: MLP, X):
     from lib.data import check_data
 
-    if jnp.ndim(X) != 2 or jnp.shape(X)[1] != net.widths[0]:
-        real_dtype(X, "X")
-        raise ValueError(f"X must have shape (N, {net.widths[0]}), got {jnp.shape(X)}")
+    real_dtype(X, "X")
+    if np.ndim(X) != 2 or np.shape(X)[1] != net.widths[0]:
+        raise ValueError(f"X must have shape (N, {net.widths[0]}), got {np.shape(X)}")
     checked = check_data(X)[0]
     # a float array is passed on as given (NumPy stays NumPy), so the numbers are those of before
     return X if jnp.issubdtype(getattr(X, "dtype", np.dtype(object)), jnp.floating) else checked

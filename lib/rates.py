@@ -23,7 +23,7 @@ def linear_bound(loss0: float, rate: float, num_steps: int, loss_star: float = 0
     ``None``, strings, complex numbers). NumPy and JAX scalars are accepted.
     """
     # validated, then used as given (a JAX scalar computes as before)
-    as_real(rate, "rate", what="a number in (0, 1]", low=0.0, high=1.0, low_open=True)
+    as_real(rate, "rate", what="lie in (0, 1]", low=0.0, high=1.0, low_open=True)
     as_real(loss0, "loss0")
     as_real(loss_star, "loss_star")
     num_steps = as_int(num_steps, "num_steps", minimum=0)

@@ -29,7 +29,7 @@ def smallest_width(holds: Callable[[int], bool], start: int, cap: int, resolutio
         raise TypeError(f"holds must be a function holds(n) -> bool, got {holds!r}")
     start = as_int(start, "start")
     cap = as_int(cap, "cap", minimum=start, what=f"an integer >= start = {start}")
-    resolution = as_real(resolution, "resolution", what="a number in (0, 1)", low=0.0, high=1.0,
+    resolution = as_real(resolution, "resolution", what="lie in (0, 1)", low=0.0, high=1.0,
                          low_open=True, high_open=True)
     n = start
     while not holds(n):

@@ -51,8 +51,8 @@ def predict(W, a, X):
     """
     W = _check_W(W)
     real_dtype(a, "a")
-    if jnp.shape(a) != (W.shape[1], 1):
-        raise ValueError(f"a must have shape (m, 1) = {(W.shape[1], 1)} for W of shape {W.shape}, got {jnp.shape(a)}")
+    if np.shape(a) != (W.shape[1], 1):
+        raise ValueError(f"a must have shape (m, 1) = {(W.shape[1], 1)} for W of shape {W.shape}, got {np.shape(a)}")
     return mlp.apply(network(W.shape[0], W.shape[1]), [W, a], X)[:, 0]
 
 
@@ -60,8 +60,8 @@ def _check_W(W):
     real_dtype(W, "W")
     if not hasattr(W, "dtype"):  # a nested list
         W = real_array(W, "W")
-    if jnp.ndim(W) != 2 or 0 in jnp.shape(W):
-        raise ValueError(f"W must be a non-empty 2-d array (d, m), got shape {jnp.shape(W)}")
+    if np.ndim(W) != 2 or 0 in np.shape(W):
+        raise ValueError(f"W must be a non-empty 2-d array (d, m), got shape {np.shape(W)}")
     return W
 
 

@@ -25,7 +25,7 @@ def test_sphere_points_are_reproducible():
 
 
 def test_sphere_points_impossible_separation_raises():
-    with pytest.raises(ValueError, match="could only place .* of N = 50 points on S\\^1"):
+    with pytest.raises(ValueError, match="cannot place N = 50 points on S\\^1 with min_angle = 1 rad: at most 3 lines"):
         data.sphere_points(jax.random.key(0), 50, 2, min_angle=1.0, max_draws=2000)
 
 
@@ -92,8 +92,8 @@ def test_teacher_labels_are_standardised():
 
 @pytest.mark.parametrize("kwargs,match", [
     ({"depth": 0}, "depth must be >= 1"),
-    ({"width": 0}, "width and n_out must be positive"),
-    ({"n_out": 0}, "width and n_out must be positive"),
+    ({"width": 0}, "width must be a positive integer, got 0"),
+    ({"n_out": 0}, "n_out must be a positive integer, got 0"),
 ])
 def test_teacher_labels_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -121,7 +121,7 @@ def test_digits_binary_pm1_subset():
     ({"targets": "labels"}, "targets must be 'onehot' or 'pm1'"),
     ({"targets": "pm1"}, "needs exactly two classes"),
     ({"n": 10}, "pass key="),
-    ({"n": 0, "key": jax.random.key(0)}, "n must lie in \\[1, 1797\\]"),
+    ({"n": 0, "key": jax.random.key(0)}, "n must lie in \\[2, 1797\\]"),
 ])
 def test_digits_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):

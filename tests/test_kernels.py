@@ -92,7 +92,7 @@ def test_kernel_errors(X):
         kernels.relu_kernels(X, c_sigma=-1.0)
     with pytest.raises(ValueError, match="X1 and X2 must have the same dimension d, got 4 and 3"):
         kernels.relu_kernels(X, jnp.ones((2, 3)))
-    with pytest.raises(ValueError, match="X must be a 2-d array"):
+    with pytest.raises(ValueError, match="X1 must be a 2-d array"):
         kernels.du_gram(jnp.ones(3))
-    with pytest.raises(ValueError, match="X contains NaN"):
+    with pytest.raises(ValueError, match="X1 contains NaN"):
         kernels.empirical_ntk(lambda w, x: x @ w, jnp.ones(2), jnp.array([[1.0, jnp.nan]]))
