@@ -72,7 +72,7 @@ def as_real(value, name: str, *, what: str = "a finite real number", low=None, h
     """Check that ``value`` is a real scalar in the given range; return it (a ``float`` if concrete).
 
     Accepts Python and NumPy numbers and 0-d arrays (NumPy or JAX). Traced values
-    are returned unchanged after a dtype check. ``None``, strings, complex
+    are returned unchanged after a dtype check. ``None``, strings, bools, complex
     numbers and non-numeric values raise ``TypeError``; arrays of other shapes,
     NaN, infinity (when ``finite``) and values out of ``[low, high]`` (open ends
     when ``low_open`` / ``high_open``) raise ``ValueError``.
@@ -84,7 +84,7 @@ def as_real(value, name: str, *, what: str = "a finite real number", low=None, h
         raise TypeError(f"{_must(name, what)}, got {_short(value)}")
     if np.issubdtype(dtype, np.complexfloating):
         raise TypeError(f"{_must(name, what)}, got the complex value {_short(value)}: pass a real number")
-    if not (np.issubdtype(dtype, np.number) or dtype == np.bool_):
+    if not np.issubdtype(dtype, np.number):  # bools too: True is not a step size
         raise TypeError(f"{_must(name, what)}, got {_short(value)} of dtype {dtype}")
     if np.ndim(value) != 0:
         raise ValueError(f"{_must(name, what)} (a scalar), got an array of shape {np.shape(value)}")

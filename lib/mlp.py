@@ -94,7 +94,10 @@ class MLP:
 
 
 def layer_scales(net: MLP) -> tuple:
-    r"""The layer scales :math:`(s_1, \dots, s_L)` of the parameterisation; ``TypeError`` unless ``net`` is an :class:`MLP`."""
+    r"""The layer scales :math:`(s_1, \dots, s_L)` of the parameterisation.
+
+    Raises ``TypeError`` unless ``net`` is an :class:`MLP`.
+    """
     _check_net(net)
     if net.parameterization == "standard":
         return (1.0,) * net.L
@@ -194,14 +197,14 @@ def features(net: MLP, params, X) -> list:
 
 
 def apply(net: MLP, params, X):
-    """The network output ``F_L: (N, n_L)``."""
+    """The network output ``F_L: (N, n_L)``. Raises like :func:`features`."""
     return features(net, params, X)[-1]
 
 
 def activation_patterns(net: MLP, params, X) -> list:
     r"""Boolean activation patterns :math:`\mathbb 1\{s_l F_{l-1} W_l > 0\}` of the hidden layers.
 
-    Returns ``L - 1`` arrays of shape ``(N, n_l)``.
+    Returns ``L - 1`` arrays of shape ``(N, n_l)``. Raises like :func:`features`.
     """
     F = features(net, params, X)
     return [
@@ -217,7 +220,7 @@ def backward_factors(net: MLP, params, X) -> list:
     :math:`B_l^{(a)} = (B_{l+1}^{(a)} (s_{l+1} W_{l+1})^\top) \circ \sigma'(G_l)` (for ReLU,
     :math:`\sigma'(G_l) = \mathbb 1\{G_l > 0\}`).
     Returns ``[B_1, ..., B_L]`` with ``B_l: (n_L, N, n_l)``. One forward and one
-    backward pass (per output unit).
+    backward pass (per output unit). Raises like :func:`features`.
     """
     F = features(net, params, X)
     X = F[0]
@@ -245,7 +248,7 @@ def ntk_gram(net: MLP, params, X):
     Its last term is :math:`(F_{L-1}F_{L-1}^\top) \otimes I` (standard
     parameterisation), so by the Schur product theorem
     :math:`\lambda_{\min}(K) \ge \sigma_{\min}(F_{L-1})^2` when
-    :math:`n_{L-1} \ge N`.
+    :math:`n_{L-1} \ge N`. Raises like :func:`features`.
     """
     F = features(net, params, X)
     B = backward_factors(net, params, X)

@@ -37,7 +37,10 @@ def network(d: int, m: int) -> mlp.MLP:
 
 
 def init(key, d: int, m: int):
-    r"""Initial ``(W, a)``: ``W: (d, m)`` with :math:`\mathcal N(0,1)` entries (column ``r`` is :math:`w_r`), ``a: (m, 1)`` of :math:`\pm1`."""
+    r"""Initial ``(W, a)``: ``W: (d, m)`` with :math:`\mathcal N(0,1)` entries (column ``r`` is :math:`w_r`), ``a: (m, 1)`` of :math:`\pm1`.
+
+    Raises ``TypeError`` for a ``key`` that is not a JAX key, and like :func:`network` for ``d`` and ``m``.
+    """
     check_key(key)
     W, a = mlp.init(key, network(d, m), scheme="du")
     return W, a
@@ -62,6 +65,8 @@ def _check_W(W):
         W = real_array(W, "W")
     if np.ndim(W) != 2 or 0 in np.shape(W):
         raise ValueError(f"W must be a non-empty 2-d array (d, m), got shape {np.shape(W)}")
+    if not isinstance(W, jax.core.Tracer) and not np.all(np.isfinite(np.asarray(W))):
+        raise ValueError("W contains NaN or infinite entries")
     return W
 
 

@@ -442,6 +442,7 @@ def test_mlp_bad_input():
     raises_naming(ValueError, "c_sigma", mlp.MLP, (3, 2, 1), c_sigma=np.inf)
     raises_naming(ValueError, "c_sigma", mlp.MLP, (3, 2, 1), c_sigma=np.nan)
     raises_naming(TypeError, "c_sigma", mlp.MLP, (3, 2, 1), c_sigma=2j)
+    raises_naming(TypeError, "c_sigma", mlp.MLP, (3, 2, 1), c_sigma=True)
     raises_naming(ValueError, "activation", mlp.MLP, (3, 2, 1), activation=activations.ReLU)
     raises_naming(ValueError, "activation", mlp.MLP, (3, 2, 1), activation=abs)
 
@@ -520,6 +521,7 @@ def test_twolayer_predict_and_gram_bad_input():
     raises_naming(TypeError, "X", twolayer.predict, W, a, X3 * 1j)
     raises_naming(TypeError, "W", twolayer.gram, "W", X3)
     raises_naming(ValueError, "W", twolayer.gram, np.zeros((3, 0)), X3)
+    raises_naming(ValueError, "W", twolayer.gram, np.full((3, 8), np.nan), X3)
     raises_naming(ValueError, "X", twolayer.gram, W, X3[:, :2])
     raises_naming(ValueError, "X", twolayer.gram, W, np.full((2, 3), np.nan))
     raises_naming(TypeError, "X", twolayer.gram, W, None)
@@ -554,6 +556,7 @@ def test_twolayer_run_bad_input():
     raises_naming(ValueError, "eta", twolayer.run, KEY, X3, y, 8, -1.0, 2)
     raises_naming(ValueError, "eta", twolayer.run, KEY, X3, y, 8, np.nan, 2)
     raises_naming(TypeError, "eta", twolayer.run, KEY, X3, y, 8, None, 2)
+    raises_naming(TypeError, "eta", twolayer.run, KEY, X3, y, 8, True, 2)
     raises_naming(ValueError, "num_steps", twolayer.run, KEY, X3, y, 8, 0.1, 0)
     raises_naming(ValueError, "num_steps", twolayer.run, KEY, X3, y, 8, 0.1, 2.0)
     out = twolayer.run(KEY, X3.tolist(), y.tolist(), np.int64(8), jnp.asarray(0.1), np.int64(2))
