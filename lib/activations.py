@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 
+from lib._validate_core import as_real, real_dtype
+
 __all__ = ["ReLU", "SmoothLeakyReLU"]
 
 
@@ -26,11 +28,25 @@ class ReLU:
 
     gamma: float = 0.0  # lower bound of sigma' (none)
 
+    def __post_init__(self):
+        gamma = as_real(self.gamma, "gamma (lower bound of relu')", what="0 (relu' has no positive lower bound)")
+        if gamma != 0.0:
+            raise ValueError(
+                f"gamma (lower bound of relu') must be 0: relu' has no positive lower bound, got {self.gamma!r}; "
+                "use SmoothLeakyReLU(gamma=...) for an activation with sigma' >= gamma > 0"
+            )
+        object.__setattr__(self, "gamma", 0.0)
+
     def __call__(self, x):
+        """:math:`\max(x, 0)`; ``TypeError`` for a complex or non-numeric ``x``."""
+        real_dtype(x, "x")
         return jax.nn.relu(x)
 
     def derivative(self, x):
-        r""":math:`\mathbb 1\{x > 0\}` (0 at 0, as JAX's gradient of relu)."""
+        r""":math:`\mathbb 1\{x > 0\}` (0 at 0, as JAX's gradient of relu); ``TypeError`` for a complex ``x``."""
+        real_dtype(x, "x")
+        if not hasattr(x, "dtype"):
+            x = jnp.asarray(x)
         return (x > 0).astype(jnp.result_type(x))
 
 
@@ -42,10 +58,15 @@ class SmoothLeakyReLU:
     beta: float = 1.0  # Lipschitz constant of sigma', > 0
 
     def __post_init__(self):
-        if not 0 < self.gamma < 1:
-            raise ValueError(f"gamma (lower bound of sigma') must lie in (0, 1), got {self.gamma!r}")
-        if not self.beta > 0:
-            raise ValueError(f"beta (Lipschitz constant of sigma') must be positive, got {self.beta!r}")
+        # stored as Python floats, so the activation stays hashable (a static jit argument)
+        gamma = as_real(self.gamma, "gamma (lower bound of sigma')", what="lie in (0, 1)",
+                        low=0.0, high=1.0, low_open=True, high_open=True)
+        beta = as_real(self.beta, "beta (Lipschitz constant of sigma')", what="positive and finite",
+                       low=0.0, low_open=True)
+        if not isinstance(self.gamma, float):
+            object.__setattr__(self, "gamma", gamma)
+        if not isinstance(self.beta, float):
+            object.__setattr__(self, "beta", beta)
 
     @property
     def sharpness(self) -> float:
@@ -53,8 +74,12 @@ class SmoothLeakyReLU:
         return 4.0 * self.beta / (1.0 - self.gamma)
 
     def __call__(self, x):
+        """:math:`\sigma(x)`; ``TypeError`` for a complex or non-numeric ``x``."""
+        real_dtype(x, "x")
         c = self.sharpness
         return self.gamma * x + (1.0 - self.gamma) * jax.nn.softplus(c * x) / c
 
     def derivative(self, x):
+        """:math:`\sigma'(x)`; ``TypeError`` for a complex or non-numeric ``x``."""
+        real_dtype(x, "x")
         return self.gamma + (1.0 - self.gamma) * jax.nn.sigmoid(self.sharpness * x)

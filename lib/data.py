@@ -23,6 +23,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lib._validate_core import as_int, as_real, check_key, option, real_array, real_dtype
+
 __all__ = [
     "Dataset",
     "check_data",
@@ -49,11 +51,17 @@ def min_pairwise_angle(X) -> float:
 
     ``X: (N, d)``. Returns :math:`\min_{i \ne j} \arccos |\langle x_i, x_j\rangle|
     / (\|x_i\| \|x_j\|) \in [0, \pi/2]`; parallel and anti-parallel pairs both
-    give 0. A single point gives :math:`\pi/2`. Zero rows raise ``ValueError``.
+    give 0. A single point gives :math:`\pi/2`. Raises ``ValueError`` for zero
+    rows, no rows, NaN/inf entries or an ``X`` that is not 2-d, and ``TypeError``
+    for a complex or non-numeric ``X``.
     """
-    X64 = np.asarray(X, dtype=np.float64)
+    from lib.linalg import as_float64
+
+    X64 = as_float64(X, "X")
     if X64.ndim != 2:
         raise ValueError(f"X must be a 2-d array (N, d), got shape {X64.shape}")
+    if X64.shape[0] == 0:
+        raise ValueError(f"X must have at least one row, got shape {X64.shape}")
     norms = np.linalg.norm(X64, axis=1)
     if np.any(norms == 0):
         raise ValueError(f"X has {int(np.sum(norms == 0))} zero rows; angles are undefined")
@@ -70,48 +78,51 @@ def _concrete(x) -> bool:
     return not isinstance(x, jax.core.Tracer)
 
 
-def check_data(X, Y=None, *, min_angle: float | None = None, unit_norm: bool = False):
+def check_data(X, Y=None, *, min_angle: float | None = None, unit_norm: bool = False, name: str = "X"):
     """Validate a data set and return ``(X, Y)`` as JAX arrays with ``Y: (N, k)``.
 
     Raises ``ValueError`` naming the argument when ``X`` is not 2-d, ``Y`` does
     not have ``N`` rows, an entry is NaN or infinite, ``unit_norm`` is asked for
     and a row of ``X`` is not of norm 1, or ``min_angle`` (radians) is given and
-    two rows of ``X`` are closer to parallel than that.
+    two rows of ``X`` are closer to parallel than that; ``TypeError`` when ``X``
+    or ``Y`` is ``None``, complex or not numeric. Python lists are accepted;
+    integer and bool arrays are converted to the default float dtype. ``name``
+    is the name of ``X`` in the messages (``"X1"`` for a kernel's first argument). Inside
+    ``jit`` only the static (shape, dtype) checks run.
     """
-    X = jnp.asarray(X)
+    X = real_array(X, name)
     if X.ndim != 2:
-        raise ValueError(f"X must be a 2-d array (N, d), got shape {X.shape}")
+        raise ValueError(f"{name} must be a 2-d array (N, d), got shape {X.shape}")
     if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
+        raise ValueError(f"{name} must have at least one row and one column, got shape {X.shape}")
     if _concrete(X) and not np.all(np.isfinite(np.asarray(X))):
-        raise ValueError("X contains NaN or infinite entries")
+        raise ValueError(f"{name} contains NaN or infinite entries")
     if unit_norm and _concrete(X):
         norms = np.linalg.norm(np.asarray(X, dtype=np.float64), axis=1)
         worst = float(np.max(np.abs(norms - 1.0)))
         if worst > 1e-5:
             raise ValueError(
-                f"X must have unit-norm rows, but a row has norm off by {worst:.3g}; "
-                "normalise with X / ||x_i|| first"
+                f"{name} must have unit-norm rows, but a row has norm off by {worst:.3g}; "
+                f"normalise with {name} / ||x_i|| first"
             )
     if min_angle is not None and _concrete(X):
-        if not 0.0 <= min_angle <= np.pi / 2:
-            raise ValueError(f"min_angle must lie in [0, pi/2] radians, got {min_angle}")
+        min_angle = as_real(min_angle, "min_angle", what="lie in [0, pi/2] radians", low=0.0, high=np.pi / 2)
         angle = min_pairwise_angle(X)
         if angle < min_angle or (min_angle == 0.0 and angle == 0.0):
             raise ValueError(
-                f"X has two rows at angle {angle:.3g} rad, below min_angle = {min_angle:.3g}: "
+                f"{name} has two rows at angle {angle:.3g} rad, below min_angle = {min_angle:.3g}: "
                 "duplicate or (anti-)parallel inputs make the Gram matrix singular"
             )
     if Y is None:
         return X, None
-    Y = jnp.asarray(Y)
+    Y = real_array(Y, "Y")
     if Y.ndim == 1:
         Y = Y[:, None]
     if Y.ndim != 2:
         raise ValueError(f"Y must be a 1-d or 2-d array (N,) or (N, k), got shape {Y.shape}")
     if Y.shape[0] != X.shape[0]:
         raise ValueError(
-            f"X and Y must have the same number of rows N, got X: {X.shape[0]} and Y: {Y.shape[0]}"
+            f"{name} and Y must have the same number of rows N, got {name}: {X.shape[0]} and Y: {Y.shape[0]}"
         )
     if _concrete(Y) and not np.all(np.isfinite(np.asarray(Y))):
         raise ValueError("Y contains NaN or infinite entries")
@@ -125,33 +136,63 @@ def sphere_points(key, N: int, d: int, min_angle: float = 0.0, max_draws: int = 
     when the angle between their line and the line of every accepted point is at
     least ``min_angle`` radians. With ``min_angle = 0`` the points are i.i.d.
     uniform. Raises ``ValueError`` when ``max_draws`` candidates do not give
-    ``N`` points (ask for a smaller angle, fewer points or a larger ``d``).
+    ``N`` points (ask for a smaller angle, fewer points or a larger ``d``), and
+    at once, without drawing, when no ``N`` lines on :math:`S^{d-1}` can be
+    ``min_angle`` apart (the caps of angular radius ``min_angle / 2`` around the
+    ``2N`` points :math:`\pm x_i` would not fit on the sphere, or ``min_angle = pi/2``
+    with ``N > 1``: random candidates are never exactly orthogonal), or when
+    :data:`_STALL_DRAWS` (a million) candidates in a row are rejected, so a huge
+    ``max_draws`` cannot hang. Bad ``N``, ``d``,
+    ``min_angle`` or ``max_draws`` raise ``ValueError`` (``TypeError`` for
+    ``None``/strings/complex), a ``key`` that is not a JAX key ``TypeError``.
     """
-    if not isinstance(N, (int, np.integer)) or N < 1:
-        raise ValueError(f"N must be a positive integer, got {N!r}")
-    if not isinstance(d, (int, np.integer)) or d < 1:
-        raise ValueError(f"d must be a positive integer, got {d!r}")
-    if not 0.0 <= min_angle <= np.pi / 2:
-        raise ValueError(f"min_angle must lie in [0, pi/2] radians, got {min_angle}")
+    check_key(key)
+    N = as_int(N, "N")
+    d = as_int(d, "d")
+    min_angle = as_real(min_angle, "min_angle", what="lie in [0, pi/2] radians", low=0.0, high=np.pi / 2)
+    max_draws = as_int(max_draws, "max_draws")
     if min_angle == 0.0:
         G = jax.random.normal(key, (N, d))
         return G / jnp.linalg.norm(G, axis=1, keepdims=True)
+    at_most = _max_lines(d, min_angle)
+    if N > at_most:
+        raise ValueError(
+            f"cannot place N = {N} points on S^{d - 1} with min_angle = {min_angle:.3g} rad: at most "
+            f"{at_most} lines through the origin of R^{d} are that far apart; lower min_angle or N, or raise d"
+        )
     cos_max = np.cos(min_angle)
     accepted = np.empty((N, d))
     count, drawn, batch = 0, 0, max(4 * N, 256)
-    while count < N and drawn < max_draws:
+    last_accept = 0  # draws up to the last accepted point
+    while count < N and drawn < max_draws and drawn - last_accept < _STALL_DRAWS:
         key, sub = jax.random.split(key)
         G = np.array(jax.random.normal(sub, (batch, d)), dtype=np.float64)
         G /= np.linalg.norm(G, axis=1, keepdims=True)
-        for g in G:
-            drawn += 1
+        G = G[: max_draws - drawn]
+        # a candidate too close to an already accepted point stays rejected (the set only grows):
+        # screen the batch at once, with a margin far above round-off, and decide the survivors
+        # one by one with the exact test, so the accepted points are those of the sequential loop.
+        if count:
+            alive = np.max(np.abs(G @ accepted[:count].T), axis=1) <= cos_max + 1e-9
+        else:
+            alive = np.ones(len(G), dtype=bool)
+        stop = len(G)
+        for i in np.flatnonzero(alive):
+            g = G[i]
             if count == 0 or np.max(np.abs(accepted[:count] @ g)) <= cos_max:
                 accepted[count] = g
                 count += 1
+                last_accept = drawn + i + 1
                 if count == N:
+                    stop = i + 1
                     break
-            if drawn >= max_draws:
-                break
+        drawn += stop
+    if count < N and drawn - last_accept >= _STALL_DRAWS and drawn < max_draws:
+        raise ValueError(
+            f"could only place {count} of N = {N} points on S^{d - 1} with min_angle = {min_angle:.3g} rad: "
+            f"no candidate was accepted in the last {_STALL_DRAWS} draws (of max_draws = {max_draws}), so the "
+            "greedy placement is stuck: lower min_angle or N, or raise d"
+        )
     if count < N:
         raise ValueError(
             f"could only place {count} of N = {N} points on S^{d - 1} with min_angle = "
@@ -160,40 +201,88 @@ def sphere_points(key, N: int, d: int, min_angle: float = 0.0, max_draws: int = 
     return jnp.asarray(accepted, dtype=jnp.result_type(float))
 
 
+#: sphere_points gives up after this many consecutive rejected candidates (more than the default
+#: max_draws, so only a larger max_draws is affected): a stuck greedy placement stays stuck.
+_STALL_DRAWS = 1_000_000
+
+
+def _max_lines(d: int, angle: float) -> float:
+    """An upper bound on the number of lines in R^d pairwise at least ``angle`` (radians) apart."""
+    from scipy.special import betainc
+
+    if angle <= 0.0:
+        return np.inf
+    if d == 1:
+        return 1
+    if angle >= np.pi / 2:
+        return 1  # exactly orthogonal random candidates occur with probability 0
+    # the 2N points +-x_i are pairwise >= angle apart on the sphere: their caps of radius angle/2
+    # are disjoint, and a cap of radius r covers I_{sin^2 r}((d-1)/2, 1/2) / 2 of the sphere
+    cap = 0.5 * betainc((d - 1) / 2, 0.5, np.sin(angle / 2) ** 2)
+    return int(np.floor(1.0 / (2.0 * cap) * (1 + 1e-9)))
+
+
 def teacher_labels(key, X, width: int = 64, depth: int = 2, n_out: int = 1):
     r"""Labels ``Y: (N, n_out)`` from a random ReLU teacher network.
 
     The teacher is the book's MLP (:mod:`lib.mlp`) with ``depth`` layers, hidden
     width ``width`` and He initialisation. Each output column is centred and
     scaled to unit root-mean-square, so :math:`\|Y\|_F^2 = N\,n_{\rm out}`.
+    Raises ``ValueError`` for ``N < 2`` (one centred label is 0 and cannot be
+    scaled) and when the teacher's output is constant on ``X`` (e.g. every ReLU
+    dead: draw another ``key``), besides the checks of :func:`check_data`.
     """
     from lib import mlp
 
+    check_key(key)
     X, _ = check_data(X)
-    if depth < 1:
-        raise ValueError(f"depth must be >= 1, got {depth}")
-    if width < 1 or n_out < 1:
-        raise ValueError(f"width and n_out must be positive, got width={width}, n_out={n_out}")
+    depth = as_int(depth, "depth", what="be >= 1 (an integer)")
+    width = as_int(width, "width")
+    n_out = as_int(n_out, "n_out")
+    if X.shape[0] < 2:
+        raise ValueError(
+            f"X must have at least N = 2 rows for teacher labels, got shape {X.shape}: "
+            "labels centred over one sample are all zero and cannot be scaled to unit RMS"
+        )
     widths = (X.shape[1],) + (width,) * (depth - 1) + (n_out,)
     net = mlp.MLP(widths)
     params = mlp.init(key, net, scheme="he")
     Y = mlp.apply(net, params, X)
     Y = Y - Y.mean(axis=0, keepdims=True)
-    return Y / jnp.sqrt(jnp.mean(Y**2, axis=0, keepdims=True))
+    rms = jnp.sqrt(jnp.mean(Y**2, axis=0, keepdims=True))
+    if _concrete(rms) and not bool(jnp.all(rms > 0)):
+        raise ValueError(
+            "the teacher's output is constant on X (every label equal), so it cannot be scaled to unit RMS: "
+            "draw another key or use a larger width"
+        )
+    return Y / rms
 
 
 def _as_dataset(images, target, classes, n, key, targets, name) -> Dataset:
     """Select classes, subsample, centre and normalise rows, build targets: shared by every loader."""
-    images = np.asarray(images, dtype=np.float64).reshape(len(target), -1)
+    images = np.asarray(images)
     target = np.asarray(target)
+    if target.ndim != 1 or not np.issubdtype(target.dtype, np.integer) or np.any(target < 0):
+        raise ValueError(
+            f"{name}: the labels must be a 1-d array of non-negative integers, got shape {target.shape} "
+            f"and dtype {target.dtype}: is the label file the right one?"
+        )
+    if images.ndim < 2 or images.shape[0] != len(target) or not np.issubdtype(images.dtype, np.number):
+        raise ValueError(
+            f"{name}: the images must be a numeric array with one image per label, got shape {images.shape} "
+            f"for {len(target)} labels: are the files complete and from the same split?"
+        )
+    images = images.astype(np.float64).reshape(len(target), -1)
     n_classes = int(target.max()) + 1 if len(target) else 0
     if classes is None:
         classes = tuple(range(max(n_classes, 2)))
-    classes = tuple(int(c) for c in classes)
+    if isinstance(classes, (str, bytes)) or not np.iterable(classes):
+        raise TypeError(f"classes must be a sequence of integer labels of {name}, got {classes!r}")
+    classes = tuple(as_int(c, "classes", minimum=0, what=f"a sequence of integer labels of {name}")
+                    for c in classes)
     if len(classes) < 2 or len(set(classes)) != len(classes) or not set(classes) <= set(range(max(n_classes, 10))):
         raise ValueError(f"classes must be at least two distinct labels of {name}, got {classes}")
-    if targets not in ("onehot", "pm1"):
-        raise ValueError(f"targets must be 'onehot' or 'pm1', got {targets!r}")
+    option(targets, "targets", ("onehot", "pm1"))
     if targets == "pm1" and len(classes) != 2:
         raise ValueError(f"targets='pm1' needs exactly two classes, got {classes}")
     keep = np.isin(target, classes)
@@ -202,12 +291,28 @@ def _as_dataset(images, target, classes, n, key, targets, name) -> Dataset:
     if n is not None:
         if key is None:
             raise ValueError(f"{name}(n=...) draws a random subset: pass key=jax.random.key(...)")
-        if not 1 <= n <= len(labels):
-            raise ValueError(f"n must lie in [1, {len(labels)}] for classes {classes}, got {n}")
+        check_key(key)
+        n = as_int(n, "n", minimum=-2**63, what=f"be an integer in [2, {len(labels)}] for classes {classes}")
+        if not 2 <= n <= len(labels):
+            raise ValueError(
+                f"n must lie in [2, {len(labels)}] for classes {classes}, got {n}"
+                + (" (one image centred by its own mean is zero)" if n == 1 else "")
+            )
         idx = np.sort(np.asarray(jax.random.permutation(key, len(labels))[:n]))
         images, labels = images[idx], labels[idx]
+    if len(labels) < 2:
+        raise ValueError(
+            f"{name}: classes {classes} select {len(labels)} image(s); at least 2 are needed "
+            "(one image centred by its own mean is zero)"
+        )
     X = images - images.mean(axis=0, keepdims=True)
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    if np.any(norms == 0):
+        raise ValueError(
+            f"{name}: {int(np.sum(norms == 0))} image(s) equal the mean image, so their centred rows are zero "
+            "and cannot be normalised; select other classes or samples"
+        )
+    X /= norms
     if targets == "onehot":
         Y = np.eye(len(classes))[labels]
     else:
@@ -227,6 +332,9 @@ def digits(classes=None, n: int | None = None, key=None, targets: str = "onehot"
     ``key`` (required then). ``targets``: ``"onehot"`` gives ``Y: (N, C)``;
     ``"pm1"`` (two classes only) gives ``Y: (N, 1)`` with entries :math:`\pm 1`.
     The data ship with scikit-learn: nothing is downloaded.
+    Raises ``ValueError`` for bad ``classes`` / ``n`` (``n >= 2``: one image
+    centred by its own mean is zero) / ``targets``, ``n`` without ``key``;
+    ``TypeError`` for arguments of the wrong kind.
     """
     from sklearn.datasets import load_digits
 
@@ -241,10 +349,17 @@ _IDX_FILES = {
 
 
 def read_idx(path) -> np.ndarray:
-    """Read an IDX file (the MNIST format; plain or ``.gz``) into a NumPy array."""
+    """Read an IDX file (the MNIST format; plain or ``.gz``) into a NumPy array.
+
+    Raises ``TypeError`` when ``path`` is not a path, ``FileNotFoundError`` when
+    it does not exist, ``ValueError`` when the file is not a complete IDX file.
+    """
     import gzip
+    import os
     from pathlib import Path
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or pathlib.Path), got {path!r}")
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as f:
@@ -255,7 +370,14 @@ def read_idx(path) -> np.ndarray:
     if raw[2] not in dtypes:
         raise ValueError(f"{path}: unknown IDX element type 0x{raw[2]:02x}")
     ndim = raw[3]
+    if len(raw) < 4 + 4 * ndim:
+        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes for {ndim} dimensions)")
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    itemsize = np.dtype(dtypes[raw[2]]).itemsize
+    body = len(raw) - 4 - 4 * ndim
+    if body % itemsize:
+        raise ValueError(f"{path}: header says shape {shape} but the file holds {body} bytes, "
+                         f"not a whole number of {itemsize}-byte values")
     data_ = np.frombuffer(raw, dtype=dtypes[raw[2]], offset=4 + 4 * ndim)
     if data_.size != int(np.prod(shape)):
         raise ValueError(f"{path}: header says shape {shape} but the file holds {data_.size} values")
@@ -263,8 +385,11 @@ def read_idx(path) -> np.ndarray:
 
 
 def _find(root, stem: str, name: str, where: str):
+    import os
     from pathlib import Path
 
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a folder path (str or pathlib.Path), got {root!r}")
     root = Path(root)
     for candidate in (root / stem, root / f"{stem}.gz"):
         if candidate.exists():
@@ -283,10 +408,11 @@ def mnist_like(root, split: str = "train", classes=None, n: int | None = None, k
     ``t10k-images-idx3-ubyte[.gz]``, ``t10k-labels-idx1-ubyte[.gz]``); ``split`` is
     ``"train"`` or ``"test"``. Normalised like :func:`digits` (centred, unit rows,
     784 features). Nothing is downloaded: a missing file raises
-    ``FileNotFoundError`` saying where to put it.
+    ``FileNotFoundError`` saying where to put it; files that do not match (a
+    different number of images and labels, labels that are not integers) raise
+    ``ValueError``; other arguments are checked as in :func:`digits`.
     """
-    if split not in _IDX_FILES:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    option(split, "split", ("train", "test"))
     where = (f"Put the four standard {name} IDX files in that folder, or pass root= the folder that "
              "holds them.")
     img_stem, lab_stem = _IDX_FILES[split]
@@ -304,13 +430,17 @@ def cifar10(root, split: str = "train", classes=None, n: int | None = None, key=
     ``root`` is the ``cifar-10-batches-py`` folder (``data_batch_1`` ... ``data_batch_5``,
     ``test_batch``); ``split`` is ``"train"`` or ``"test"``. Each image becomes a
     3072-feature row, normalised like :func:`digits`. A missing batch raises
-    ``FileNotFoundError`` saying where to put it.
+    ``FileNotFoundError`` saying where to put it; a batch that is not a CIFAR-10
+    batch (not a dict with ``data: (n, 3072)`` and ``n`` labels) raises
+    ``ValueError`` naming the file; other arguments are checked as in :func:`digits`.
     """
+    import os
     import pickle
     from pathlib import Path
 
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    option(split, "split", ("train", "test"))
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a folder path (str or pathlib.Path), got {root!r}")
     files = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
     images, labels = [], []
     for stem in files:
@@ -321,7 +451,18 @@ def cifar10(root, split: str = "train", classes=None, n: int | None = None, key=
                 "CIFAR-10 (the cifar-10-batches-py folder) and pass root= that folder."
             )
         with open(path, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")
-        images.append(np.asarray(batch[b"data"]))
-        labels.append(np.asarray(batch[b"labels"]))
+            try:
+                batch = pickle.load(f, encoding="bytes")
+            except Exception as err:  # a truncated or foreign file: unpickling can fail in many ways
+                raise ValueError(f"CIFAR-10: {path} is not a CIFAR-10 batch (unpickling failed: {err})") from None
+        if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+            raise ValueError(f"CIFAR-10: {path} is not a CIFAR-10 batch (a dict with b'data' and b'labels')")
+        X_b, y_b = np.asarray(batch[b"data"]), np.asarray(batch[b"labels"])
+        if X_b.ndim != 2 or X_b.shape[1] != 3072 or y_b.ndim != 1 or X_b.shape[0] != y_b.shape[0]:
+            raise ValueError(
+                f"CIFAR-10: {path} holds data of shape {X_b.shape} and {y_b.shape} labels; expected "
+                "(n, 3072) images (3 x 32 x 32 pixels) and n labels"
+            )
+        images.append(X_b)
+        labels.append(y_b)
     return _as_dataset(np.concatenate(images), np.concatenate(labels), classes, n, key, targets, "CIFAR-10")

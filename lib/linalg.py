@@ -17,6 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.sparse.linalg
 
+from lib._validate_core import real_dtype
+
 _LANCZOS_FROM = 1024  # spectral norms of matrices with both sides above this use Lanczos (ARPACK), to full precision
 
 __all__ = ["lam_min", "lam_max", "sigma_min", "spectral_norm", "as_float64"]
@@ -27,11 +29,15 @@ def _is_traced(x) -> bool:
 
 
 def as_float64(A, name: str = "A", ndim: int | None = None) -> np.ndarray:
-    """Return ``A`` as a finite float64 NumPy array, or raise ``ValueError``.
+    """Return ``A`` as a finite float64 NumPy array, or raise.
 
     ``name`` is used in the error message; ``ndim`` (if given) is the required
-    number of dimensions.
+    number of dimensions. Raises ``TypeError`` for ``None``, strings, complex or
+    non-numeric arrays (a complex array is not silently cast to its real part),
+    ``ValueError`` for a ragged nested list, the wrong number of dimensions or a
+    NaN/inf entry.
     """
+    real_dtype(A, name)
     arr = np.asarray(A, dtype=np.float64)
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
@@ -44,9 +50,20 @@ def as_float64(A, name: str = "A", ndim: int | None = None) -> np.ndarray:
 
 
 def _check_square(K, name: str):
-    shape = jnp.shape(K)
+    real_dtype(K, name)
+    shape = np.shape(K)
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(f"{name} must be a square matrix, got shape {shape}")
+    if shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty square matrix, got shape {shape}")
+
+
+def _check_matrix(A, name: str):
+    real_dtype(A, name)
+    if np.ndim(A) != 2:
+        raise ValueError(f"{name} must be a 2-d array, got shape {np.shape(A)}")
+    if 0 in np.shape(A):
+        raise ValueError(f"{name} must be a non-empty 2-d array, got shape {np.shape(A)}")
 
 
 def _small_gram(A):
@@ -61,6 +78,9 @@ def lam_min(K):
     ``K: (N, N)``. The matrix is symmetrised, :math:`(K + K^\top)/2`, before
     the eigenvalue computation, so round-off asymmetry does not matter.
     Returns a Python ``float`` computed in float64 (a JAX scalar inside jit).
+    Raises ``TypeError`` for a complex or non-numeric ``K`` (a Hermitian complex
+    matrix is not silently replaced by its real part) and ``ValueError`` for a
+    non-square, empty or non-finite one.
     """
     _check_square(K, "K")
     if _is_traced(K):
@@ -70,7 +90,10 @@ def lam_min(K):
 
 
 def lam_max(K):
-    r"""Largest eigenvalue :math:`\lambda_{\max}(K)` of a symmetric matrix ``K: (N, N)``."""
+    r"""Largest eigenvalue :math:`\lambda_{\max}(K)` of a symmetric matrix ``K: (N, N)``.
+
+    Raises like :func:`lam_min`.
+    """
     _check_square(K, "K")
     if _is_traced(K):
         return jnp.linalg.eigvalsh(0.5 * (K + K.T))[-1]
@@ -85,9 +108,10 @@ def sigma_min(F):
     ``n >= N`` it satisfies :math:`\sigma_{\min}(F)^2 = \lambda_{\min}(F F^\top)`,
     the quantity the PL inequalities of the book are written in.
     Returns a Python ``float`` computed in float64 (a JAX scalar inside jit).
+    Raises ``TypeError`` for a complex or non-numeric ``F``, ``ValueError`` for
+    one that is not 2-d, is empty or has a NaN/inf entry.
     """
-    if jnp.ndim(F) != 2:
-        raise ValueError(f"F must be a 2-d array, got shape {jnp.shape(F)}")
+    _check_matrix(F, "F")
     if _is_traced(F):
         return jnp.sqrt(jnp.maximum(jnp.linalg.eigvalsh(_small_gram(F))[0], 0.0))
     F64 = as_float64(F, "F", ndim=2)
@@ -98,10 +122,9 @@ def spectral_norm(W):
     r"""Spectral norm :math:`\|W\|_2` (largest singular value) of ``W: (p, q)``.
 
     Concrete matrices with both sides above 1024 use a Lanczos method (ARPACK, tolerance 0, so
-    machine precision) instead of a full SVD.
+    machine precision) instead of a full SVD. Raises like :func:`sigma_min`.
     """
-    if jnp.ndim(W) != 2:
-        raise ValueError(f"W must be a 2-d array, got shape {jnp.shape(W)}")
+    _check_matrix(W, "W")
     if _is_traced(W):
         return jnp.sqrt(jnp.linalg.eigvalsh(_small_gram(W))[-1])
     W64 = as_float64(W, "W", ndim=2)

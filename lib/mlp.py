@@ -31,7 +31,9 @@ from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from lib._validate_core import as_int, as_real, check_key, option, real_dtype
 from lib.activations import ReLU
 
 __all__ = [
@@ -53,25 +55,35 @@ class MLP:
     activation: object = ReLU()  # a lib.activations activation: callable, with .derivative
 
     def __post_init__(self):
+        # Raises TypeError for widths that are not a sequence, a parameterization that is not a
+        # string; ValueError for fewer than two widths, a width that is not a positive integer
+        # (NumPy and 0-d JAX integers are accepted and stored as int), an unknown parameterization,
+        # a non-positive or non-finite c_sigma, an activation that is not a lib.activations instance.
+        if isinstance(self.widths, (str, bytes)) or not np.iterable(self.widths):
+            raise TypeError(f"widths must be a sequence (n_0, n_1, ..., n_L) of positive integers, got {self.widths!r}")
         widths = tuple(self.widths)
         if len(widths) < 2:
             raise ValueError(
                 f"widths must list at least (n_0, n_L), got {widths!r}"
             )
+        checked = []
         for i, n in enumerate(widths):
-            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            try:
+                checked.append(as_int(n, f"widths[{i}]"))
+            except (TypeError, ValueError):
                 raise ValueError(
                     f"widths[{i}] = {n!r}: every width must be a positive integer"
-                )
-        if self.parameterization not in ("standard", "ntk"):
-            raise ValueError(
-                f"parameterization must be 'standard' or 'ntk', got {self.parameterization!r}"
-            )
-        if not self.c_sigma > 0:
-            raise ValueError(f"c_sigma must be positive, got {self.c_sigma}")
-        if not (callable(self.activation) and hasattr(self.activation, "derivative")):
+                ) from None
+        widths = tuple(checked)
+        option(self.parameterization, "parameterization", ("standard", "ntk"))
+        c_sigma = as_real(self.c_sigma, "c_sigma", what="positive and finite", low=0.0, low_open=True)
+        if not isinstance(self.c_sigma, float):
+            object.__setattr__(self, "c_sigma", c_sigma)
+        if isinstance(self.activation, type) or not (
+                callable(self.activation) and hasattr(self.activation, "derivative")):
             raise ValueError(
                 f"activation must be a lib.activations activation (callable with .derivative), got {self.activation!r}"
+                + ("; pass an instance, e.g. ReLU()" if isinstance(self.activation, type) else "")
             )
         object.__setattr__(self, "widths", widths)
 
@@ -82,7 +94,11 @@ class MLP:
 
 
 def layer_scales(net: MLP) -> tuple:
-    r"""The layer scales :math:`(s_1, \dots, s_L)` of the parameterisation."""
+    r"""The layer scales :math:`(s_1, \dots, s_L)` of the parameterisation.
+
+    Raises ``TypeError`` unless ``net`` is an :class:`MLP`.
+    """
+    _check_net(net)
     if net.parameterization == "standard":
         return (1.0,) * net.L
     return (1.0,) + tuple((net.c_sigma / n) ** 0.5 for n in net.widths[1:-1])
@@ -100,7 +116,15 @@ def init(key, net: MLP, scheme: str = "he") -> list:
     * ``"ntk"``: :math:`\mathcal N(0, 1)` entries (NTK parameterisation);
     * ``"du"``: :math:`\mathcal N(0, 1)` hidden weights and a :math:`\pm 1` output
       layer, as in Du et al. (2019) (NTK parameterisation).
+
+    Raises ``TypeError`` for a ``key`` that is not a JAX key, a ``net`` that is
+    not an :class:`MLP` or a ``scheme`` that is not a string, ``ValueError``
+    for an unknown scheme or one of the other parameterisation.
     """
+    check_key(key)
+    _check_net(net)
+    if not isinstance(scheme, str):
+        raise TypeError(f"scheme must be one of {sorted(SCHEMES)}, got {scheme!r}")
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {sorted(SCHEMES)}, got {scheme!r}")
     if SCHEMES[scheme] != net.parameterization:
@@ -123,21 +147,48 @@ def init(key, net: MLP, scheme: str = "he") -> list:
     return params
 
 
+def _check_net(net):
+    if not isinstance(net, MLP):
+        raise TypeError(f"net must be a lib.mlp.MLP architecture, got {net!r}")
+
+
 def _check_params(net: MLP, params):
+    _check_net(net)
+    if not isinstance(params, (list, tuple)):
+        raise TypeError(
+            f"params must be a list [W_1, ..., W_L] of L = {net.L} weight matrices, got {type(params).__name__}"
+        )
     if len(params) != net.L:
         raise ValueError(f"params must hold L = {net.L} weight matrices, got {len(params)}")
     for l, (W, n_in, n_out) in enumerate(zip(params, net.widths[:-1], net.widths[1:]), start=1):
-        if jnp.shape(W) != (n_in, n_out):
+        if np.shape(W) != (n_in, n_out):
             raise ValueError(
-                f"params[{l - 1}] (W_{l}) must have shape {(n_in, n_out)}, got {jnp.shape(W)}"
+                f"params[{l - 1}] (W_{l}) must have shape {(n_in, n_out)}, got {np.shape(W)}"
             )
+        real_dtype(W, f"params[{l - 1}] (W_{l})")
+
+
+def _check_X(net: MLP, X):
+    from lib.data import check_data
+
+    real_dtype(X, "X")
+    if np.ndim(X) != 2 or np.shape(X)[1] != net.widths[0]:
+        raise ValueError(f"X must have shape (N, {net.widths[0]}), got {np.shape(X)}")
+    checked = check_data(X)[0]
+    # a float array is passed on as given (NumPy stays NumPy), so the numbers are those of before
+    return X if jnp.issubdtype(getattr(X, "dtype", np.dtype(object)), jnp.floating) else checked
 
 
 def features(net: MLP, params, X) -> list:
-    r"""Every feature matrix ``[F_0, F_1, ..., F_L]`` of the forward pass, ``F_l: (N, n_l)``."""
+    r"""Every feature matrix ``[F_0, F_1, ..., F_L]`` of the forward pass, ``F_l: (N, n_l)``.
+
+    Raises ``TypeError`` when ``net`` is not an :class:`MLP`, ``params`` not a
+    list of real arrays or ``X`` complex / not numeric; ``ValueError`` for a
+    wrong number or shape of weight matrices, an ``X`` not of shape
+    ``(N, n_0)``, empty or with NaN/inf entries (value checks skipped inside ``jit``).
+    """
     _check_params(net, params)
-    if jnp.ndim(X) != 2 or jnp.shape(X)[1] != net.widths[0]:
-        raise ValueError(f"X must have shape (N, {net.widths[0]}), got {jnp.shape(X)}")
+    X = _check_X(net, X)
     F = [X]
     for l, (s, W) in enumerate(zip(layer_scales(net), params), start=1):
         G = s * (F[-1] @ W)
@@ -146,14 +197,14 @@ def features(net: MLP, params, X) -> list:
 
 
 def apply(net: MLP, params, X):
-    """The network output ``F_L: (N, n_L)``."""
+    """The network output ``F_L: (N, n_L)``. Raises like :func:`features`."""
     return features(net, params, X)[-1]
 
 
 def activation_patterns(net: MLP, params, X) -> list:
     r"""Boolean activation patterns :math:`\mathbb 1\{s_l F_{l-1} W_l > 0\}` of the hidden layers.
 
-    Returns ``L - 1`` arrays of shape ``(N, n_l)``.
+    Returns ``L - 1`` arrays of shape ``(N, n_l)``. Raises like :func:`features`.
     """
     F = features(net, params, X)
     return [
@@ -169,9 +220,10 @@ def backward_factors(net: MLP, params, X) -> list:
     :math:`B_l^{(a)} = (B_{l+1}^{(a)} (s_{l+1} W_{l+1})^\top) \circ \sigma'(G_l)` (for ReLU,
     :math:`\sigma'(G_l) = \mathbb 1\{G_l > 0\}`).
     Returns ``[B_1, ..., B_L]`` with ``B_l: (n_L, N, n_l)``. One forward and one
-    backward pass (per output unit).
+    backward pass (per output unit). Raises like :func:`features`.
     """
     F = features(net, params, X)
+    X = F[0]
     scales = layer_scales(net)
     N, n_L = X.shape[0], net.widths[-1]
     B = jnp.broadcast_to(jnp.eye(n_L, dtype=X.dtype)[:, None, :], (n_L, N, n_L))
@@ -196,11 +248,11 @@ def ntk_gram(net: MLP, params, X):
     Its last term is :math:`(F_{L-1}F_{L-1}^\top) \otimes I` (standard
     parameterisation), so by the Schur product theorem
     :math:`\lambda_{\min}(K) \ge \sigma_{\min}(F_{L-1})^2` when
-    :math:`n_{L-1} \ge N`.
+    :math:`n_{L-1} \ge N`. Raises like :func:`features`.
     """
     F = features(net, params, X)
     B = backward_factors(net, params, X)
-    N, n_L = X.shape[0], net.widths[-1]
+    N, n_L = F[0].shape[0], net.widths[-1]
     K = jnp.zeros((N, n_L, N, n_L), dtype=F[-1].dtype)
     for s, F_prev, B_l in zip(layer_scales(net), F[:-1], B):
         P = s**2 * (F_prev @ F_prev.T)  # (N, N)

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from lib._validate_core import as_int, as_real, real_dtype
+
 __all__ = ["linear_bound", "fitted_rate", "loglog_slope"]
 
 
 def linear_bound(loss0: float, rate: float, num_steps: int, loss_star: float = 0.0) -> np.ndarray:
-    r"""The curve :math:`\Phi^* + (1-\rho)^k (\Phi_0 - \Phi^*)`, ``k = 0..num_steps``, as ``(num_steps + 1,)``."""
-    if not 0 < rate <= 1:
-        raise ValueError(f"rate must lie in (0, 1], got {rate}")
+    r"""The curve :math:`\Phi^* + (1-\rho)^k (\Phi_0 - \Phi^*)`, ``k = 0..num_steps``, as ``(num_steps + 1,)``.
+
+    Raises ``ValueError`` for a ``rate`` outside :math:`(0, 1]`, a ``loss0``
+    below ``loss_star``, a non-finite ``loss0`` / ``loss_star`` or a
+    ``num_steps`` that is not a non-negative integer (``TypeError`` for
+    ``None``, strings, complex numbers). NumPy and JAX scalars are accepted.
+    """
+    # validated, then used as given (a JAX scalar computes as before)
+    as_real(rate, "rate", what="lie in (0, 1]", low=0.0, high=1.0, low_open=True)
+    as_real(loss0, "loss0")
+    as_real(loss_star, "loss_star")
+    num_steps = as_int(num_steps, "num_steps", minimum=0)
     if not loss0 >= loss_star:
         raise ValueError(f"loss0 = {loss0} must be at least loss_star = {loss_star}")
     k = np.arange(num_steps + 1)
@@ -26,9 +37,19 @@ def fitted_rate(loss, start: int = 0, stop: int | None = None, loss_star: float 
     r"""The rate :math:`\rho` of the least-squares fit :math:`\log(\Phi_k - \Phi^*) \approx a + k \log(1-\rho)`.
 
     ``loss: (T+1,)``; the fit uses steps ``start..stop-1``. Raises ``ValueError``
-    when fewer than two usable (positive, finite) points remain.
+    when fewer than two usable (positive, finite) points remain, ``loss`` is not
+    1-d, ``start`` / ``stop`` are not integers or ``loss_star`` is not finite;
+    ``TypeError`` for a complex or non-numeric ``loss``.
     """
-    loss = np.asarray(loss, dtype=np.float64)[start:stop] - loss_star
+    real_dtype(loss, "loss")
+    loss = np.asarray(loss, dtype=np.float64)
+    if loss.ndim != 1:
+        raise ValueError(f"loss must be a 1-d loss history (T+1,), got shape {loss.shape}")
+    start = as_int(start, "start", minimum=0)
+    if stop is not None:
+        stop = as_int(stop, "stop", minimum=-len(loss), what="an integer (a step index) or None")
+    loss_star = as_real(loss_star, "loss_star")
+    loss = loss[start:stop] - loss_star
     k = np.arange(start, start + len(loss))
     good = np.isfinite(loss) & (loss > 0)
     if good.sum() < 2:
@@ -41,11 +62,22 @@ def fitted_rate(loss, start: int = 0, stop: int | None = None, loss_star: float 
 
 
 def loglog_slope(x, y) -> float:
-    r"""Slope :math:`p` of the least-squares fit :math:`\log y \approx c + p \log x` (a power law :math:`y \propto x^p`)."""
+    r"""Slope :math:`p` of the least-squares fit :math:`\log y \approx c + p \log x` (a power law :math:`y \propto x^p`).
+
+    Raises ``ValueError`` unless ``x`` and ``y`` are 1-d, of the same length
+    >= 2, positive and finite, with at least two distinct ``x``; ``TypeError``
+    for complex or non-numeric input.
+    """
+    real_dtype(x, "x")
+    real_dtype(y, "y")
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 1 or len(x) < 2:
         raise ValueError(f"x and y must be 1-d arrays of the same length >= 2, got {x.shape} and {y.shape}")
     if np.any(x <= 0) or np.any(y <= 0):
         raise ValueError("x and y must be positive for a log-log fit")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("x and y must be finite for a log-log fit (an entry is NaN or inf)")
+    if np.all(x == x[0]):
+        raise ValueError(f"x must hold at least two distinct values for a slope, got all x = {x[0]}")
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from lib._validate_core import as_int, as_real
+
 __all__ = ["smallest_width"]
 
 
@@ -19,13 +21,16 @@ def smallest_width(holds: Callable[[int], bool], start: int, cap: int, resolutio
     doubling interval down to a relative width of ``resolution``. The answer is
     exact for a monotone predicate (false below a threshold, true above) up to
     that resolution. Returns ``None`` when ``holds(cap)`` is never reached true.
+    Raises ``TypeError`` when ``holds`` is not callable, ``ValueError`` when
+    ``start`` is not a positive integer, ``cap`` not an integer >= ``start``
+    or ``resolution`` not in (0, 1) (NumPy integers and scalars are accepted).
     """
-    if not isinstance(start, int) or start < 1:
-        raise ValueError(f"start must be a positive integer, got {start!r}")
-    if not isinstance(cap, int) or cap < start:
-        raise ValueError(f"cap must be an integer >= start = {start}, got {cap!r}")
-    if not 0 < resolution < 1:
-        raise ValueError(f"resolution must lie in (0, 1), got {resolution}")
+    if not callable(holds):
+        raise TypeError(f"holds must be a function holds(n) -> bool, got {holds!r}")
+    start = as_int(start, "start")
+    cap = as_int(cap, "cap", minimum=start, what=f"an integer >= start = {start}")
+    resolution = as_real(resolution, "resolution", what="lie in (0, 1)", low=0.0, high=1.0,
+                         low_open=True, high_open=True)
     n = start
     while not holds(n):
         if n >= cap:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lib import mlp
+from precision import tol
 
 
 def test_standard_forward_is_the_papers_layout():
@@ -25,7 +26,7 @@ def test_ntk_parameterisation_scales():
     params = mlp.init(jax.random.key(0), net, "ntk")
     X = jax.random.normal(jax.random.key(1), (4, 3))
     F = mlp.features(net, params, X)
-    np.testing.assert_allclose(F[2], np.maximum(np.sqrt(2 / 16) * F[1] @ params[1], 0), rtol=1e-12)
+    np.testing.assert_allclose(F[2], np.maximum(np.sqrt(2 / 16) * F[1] @ params[1], 0), rtol=tol(1e-12, 2e-6))
 
 
 @pytest.mark.parametrize("scheme,var", [("lecun", 1.0), ("he", 2.0)])
@@ -37,10 +38,10 @@ def test_standard_init_variances(scheme, var):
 
 
 def test_du_init_has_pm1_output_layer():
-    net = mlp.MLP((3, 50, 1), parameterization="ntk", c_sigma=1.0)
+    net = mlp.MLP((3, 2000, 1), parameterization="ntk", c_sigma=1.0)
     W, a = mlp.init(jax.random.key(0), net, "du")
     assert set(np.unique(a)) == {-1.0, 1.0}
-    assert float(jnp.var(W)) == pytest.approx(1.0, rel=0.2)
+    assert float(jnp.var(W)) == pytest.approx(1.0, rel=0.1)  # 6000 draws: the sample variance is within 0.02
 
 
 def test_activation_patterns():

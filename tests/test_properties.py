@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lib import data, kernels, linalg, rates, train, twolayer
+from precision import tol as precision_tol
 
 pytestmark = pytest.mark.property
 
@@ -18,7 +19,8 @@ def _sphere(seed, N, d):
     return data.sphere_points(jax.random.key(seed), N, d)
 
 
-def _assert_symmetric_psd(K, tol=1e-10):
+def _assert_symmetric_psd(K, tol=None):
+    tol = precision_tol(1e-10, 1e-5) if tol is None else tol  # relative round-off of the kernel's entries
     K = np.asarray(K)
     np.testing.assert_allclose(K, K.T, atol=tol * max(1.0, np.abs(K).max()))
     assert linalg.lam_min(K) >= -tol * max(1.0, np.abs(K).max())
@@ -71,5 +73,9 @@ def test_gradient_descent_on_strongly_convex_quadratic_meets_pl_rate(seed, p, ka
     eta = eta_frac / beta
     _, h = train.gradient_descent(loss, jnp.zeros(p), eta, 60)
     bound = rates.linear_bound(float(h.loss[0]), eta * mu, 60)
-    assert np.all(np.asarray(h.loss) <= bound * (1 + 1e-9) + 1e-300)
-    assert np.all(np.asarray(h.grad_norm) ** 2 >= 2 * mu * np.asarray(h.loss) * (1 - 1e-9))
+    # float32 pass: the loss and gradient carry round-off of about 1e-7 of Phi_0, which dominates
+    # the inequalities once the loss has decayed by that much
+    loss0 = float(h.loss[0])
+    rel, floor = precision_tol(1e-9, 1e-4), precision_tol(1e-300, 1e-5 * loss0)
+    assert np.all(np.asarray(h.loss) <= bound * (1 + rel) + floor)
+    assert np.all(np.asarray(h.grad_norm) ** 2 >= 2 * mu * (np.asarray(h.loss) * (1 - rel) - floor))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lib import explore, twolayer
+from precision import tol
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def test_predict_formula():
     W, a = twolayer.init(jax.random.key(0), 3, 7)
     X = jnp.eye(3)
     expected = np.maximum(np.asarray(X @ W), 0) @ np.asarray(a)[:, 0] / np.sqrt(7)
-    np.testing.assert_allclose(twolayer.predict(W, a, X), expected, rtol=1e-12)
+    np.testing.assert_allclose(twolayer.predict(W, a, X), expected, rtol=tol(1e-12, 2e-6))
 
 
 def test_movement_bound_formula_and_error():
