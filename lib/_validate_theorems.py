@@ -199,3 +199,11 @@ def key(value, name: str = "key"):
     if dtype is not None and np.dtype(dtype) == np.uint32 and tuple(jnp.shape(value)) == (2,):
         return value
     raise TypeError(f"{name} must be a JAX PRNG key (jax.random.key(seed)), got {type(value).__name__} {value!r}")
+
+
+def finite_measured(values: dict, culprits: str) -> None:
+    """Raise ``ValueError`` when a quantity measured from finite input overflowed (``values``: symbol -> float)."""
+    for symbol, value in values.items():
+        if not math.isfinite(value):
+            raise ValueError(f"{symbol} = {value} is not finite although the input is: the values overflow float64; "
+                             f"rescale {culprits}")

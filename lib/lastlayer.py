@@ -49,6 +49,11 @@ def _check_norms(X_norm, lam_bar):
     return _v.nonnegative_finite(X_norm, "X_norm"), _v.real_sequence(lam_bar, "lam_bar")
 
 
+def _ratio(d: float, r: float) -> float:
+    """``d / r``, with ``0 / 0 = 0`` (a zero radius that nothing needs to cross: the loss is already 0)."""
+    return d / r if r > 0 else (0.0 if d == 0 else math.inf)
+
+
 def _prod_except(values, skip, upto=None):
     vals = values[:upto] if upto is not None else values
     return math.prod(v for p, v in enumerate(vals) if p != skip)
@@ -155,6 +160,7 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
     F = mlp.features(net, params, X)
     loss0 = float(train.square_loss(F[-1], Y))
     X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
+    _v.finite_measured({"||X||_F": X_norm, "Phi_0 (the initial loss)": loss0}, "X, Y or params")
     W_norms0 = [linalg.spectral_norm(W) for W in params]
     alpha0 = linalg.sigma_min(F[-2]) if n_last >= N else 0.0
     F_bar = linalg.spectral_norm(F[-2]) + alpha0 / 2
@@ -165,7 +171,8 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
     note0 = (f"n_(L-1) = {n_last} < N = {N}: F_(L-1) cannot have full row rank" if n_last < N
              else "F_(L-1) is rank deficient at initialisation" if alpha0 <= 0 else "")
     h0 = Hypothesis("H0", "N <= n_(L-1) and alpha_0 > 0", float(N), float(n_last), wide, note0)
-    h4 = Hypothesis("H4", "eta <= 1 / (2 F_bar^2)", float(eta), 1 / (2 * F_bar**2), eta <= 1 / (2 * F_bar**2),
+    eta_max = 1 / (2 * F_bar**2) if F_bar > 0 else math.inf  # F_(L-1) = 0: the output layer's gradient vanishes
+    h4 = Hypothesis("H4", "eta <= 1 / (2 F_bar^2)", float(eta), eta_max, eta <= eta_max,
                     "step size too large for the one-step descent lemma")
     rho = radii(X_norm, W_norms0, F_bar, loss0, alpha0) if wide else None
     # without self-consistent radii, H1 and H2 are shown at radius 0: their left sides grow
@@ -184,7 +191,7 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
             return Hypothesis(name, statement, lhs, rhs, False, f"{at0}")
         return Hypothesis(name, statement, lhs, rhs, lhs <= rhs, why)
 
-    h3_lhs = max(d / r for d, r in zip(D, rho)) if rho else math.inf
+    h3_lhs = max(_ratio(d, r) for d, r in zip(D, rho)) if rho else math.inf
     hyps = (
         h0,
         evaluated("H1", "C_cross <= alpha_0^2 / 32", C_cross, alpha0**2 / 32,
@@ -234,11 +241,12 @@ def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> LastLayerRun
 
     grad_fn = jax.grad(loss_fn)
     extras = {
-        "sigma_min_F": lambda p: linalg.sigma_min(mlp.features(net, p, X)[-2]),
+        # jnp.asarray: with L = 1, F_(L-1) = X does not depend on p and the linalg functions return floats
+        "sigma_min_F": lambda p: jnp.asarray(linalg.sigma_min(mlp.features(net, p, X)[-2])),
         "W_norms": lambda p: jnp.stack([linalg.spectral_norm(W) for W in p]),
         "grad_norms": lambda p: jnp.stack([jnp.linalg.norm(g) for g in grad_fn(p)]),
         "W_moves": lambda p: jnp.stack([linalg.spectral_norm(W - W0) for W, W0 in zip(p, params0)]),
-        "F_norm": lambda p: linalg.spectral_norm(mlp.features(net, p, X)[-2]),
+        "F_norm": lambda p: jnp.asarray(linalg.spectral_norm(mlp.features(net, p, X)[-2])),
         "feature_move": lambda p: jnp.linalg.norm(mlp.features(net, p, X)[-2] - F0),
     }
     params, history = train.gradient_descent(loss_fn, list(params0), eta, num_steps, extras=extras)

@@ -155,6 +155,9 @@ def lambda_star(key, X, activation, num_samples: int = 20_000, num_boot: int = 2
     k_w, k_boot = jax.random.split(key)
     d = X.shape[1]
     F = np.asarray(activation(X @ (jax.random.normal(k_w, (d, num_samples)) / np.sqrt(d))), dtype=np.float64)
+    if F.shape != (X.shape[0], num_samples) or not np.all(np.isfinite(F)):
+        raise ValueError(f"activation must map a finite (N, S) array to a finite one of the same shape, got shape "
+                         f"{F.shape} with {int(np.size(F) - np.count_nonzero(np.isfinite(F)))} non-finite entries")
     estimate = linalg.lam_min(F @ F.T / num_samples)
     idx = np.asarray(jax.random.randint(k_boot, (num_boot, num_samples), 0, num_samples))
     boot = [linalg.lam_min(F[:, i] @ F[:, i].T / num_samples) for i in idx]
@@ -171,10 +174,12 @@ def lambda_star_closed(X, leak: float = 0.0) -> float:
     :math:`\mathbb E[u\,\mathrm{relu}(v)] = \Sigma_{uv}/2`. ``leak = 0`` is ReLU. It is the
     :math:`\beta\to\infty` limit of :class:`lib.activations.SmoothLeakyReLU` with
     :math:`\gamma = ` ``leak``. Raises ``ValueError`` (``TypeError`` for complex or non-numeric input) for a
-    bad ``X`` or a ``leak`` outside [0, 1).
+    bad ``X`` or a ``leak`` outside [0, 1). An ``X`` with a zero row gives ``0.0`` (that row of the kernel vanishes).
     """
     X, _ = _v.data(X)
     leak = _v.in_interval(leak, "leak", 0.0, 1.0, closed_low=True)
+    if np.any(np.all(np.asarray(X) == 0, axis=1)):
+        return 0.0  # a zero row x_i has sigma(x_i^T w) = 0 for every w: row i of the kernel matrix vanishes
     S = X @ X.T / X.shape[1]
     diag = jnp.diag(S)
     k1, _ = arccos_moments(diag[:, None], diag[None, :], S)
@@ -314,6 +319,7 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float | None = None) -> Theor
     Y_norm = float(np.linalg.norm(np.asarray(Y, dtype=np.float64)))
     F = mlp.features(net, params, X)
     loss0 = float(train.square_loss(F[-1], Y))
+    _v.finite_measured({"||X||_F": X_norm, "||Y||_F": Y_norm, "Phi_0 (the initial loss)": loss0}, "X, Y or params")
     lam_F = linalg.sigma_min(F[1]) if net.widths[1] >= N else 0.0
     lam = [linalg.sigma_min(W) for W in params[2:]]
     W_norms0 = [linalg.spectral_norm(W) for W in params]
@@ -323,8 +329,9 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float | None = None) -> Theor
         topology_note = ""
     except ValueError as err:
         topology_note = str(err)
-    full_rank = not topology_note and lam_F > 0 and all(v > 0 for v in lam)
-    note0 = topology_note or ("F_1 or some W_l (l >= 3) is rank deficient at initialisation" if not full_rank else "")
+    full_rank = not topology_note and lam_F > 0 and X_norm > 0 and all(v > 0 for v in lam)
+    note0 = topology_note or ("X = 0: rho_1 = lam_F / (2 ||X||_F) is undefined" if X_norm == 0 else
+                              "F_1 or some W_l (l >= 3) is rank deficient at initialisation" if not full_rank else "")
     h0 = Hypothesis("H0", "pyramid, n_1 >= N, full rank", float(N), float(net.widths[1]), full_rank, note0)
     if not full_rank:
         failed = [Hypothesis(n, s, math.inf, r, False, "needs H0") for n, s, r in
@@ -346,7 +353,7 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float | None = None) -> Theor
     Q = smoothness_constant(phi, lam_bar, net.activation.beta, Y_norm)
     eta = 1.0 / Q if eta is None else float(eta)
     q.update(alpha=alpha, rho=rho, lam_bar=lam_bar, phi=phi, a=a, D=D, Q=Q, eta=eta)
-    h2_lhs = max(D[l] / rho[l] for l in range(2, L))
+    h2_lhs = max((D[l] / rho[l] for l in range(2, L)), default=0.0)  # L = 2: no layer l >= 3, H2 is vacuous
     hyps = (
         h0,
         Hypothesis("H1", "D_1 <= lam_F / (2 ||X||_F)", D[0], rho[0], D[0] <= rho[0],
@@ -431,7 +438,7 @@ def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> PyramidRun:
         "grad_W2": lambda p: jnp.linalg.norm(grad_fn(p)[1]),
         "pl_bound": pl_bound,
         "sigma_min_F1": lambda p: linalg.sigma_min(mlp.features(net, p, X)[1]),
-        "sigma_min_W": lambda p: jnp.stack([linalg.sigma_min(W) for W in p[2:]]),
+        "sigma_min_W": lambda p: jnp.stack([linalg.sigma_min(W) for W in p[2:]]) if net.L > 2 else jnp.zeros((0,)),
         "W_moves": lambda p: jnp.stack([linalg.spectral_norm(W - W0) for W, W0 in zip(p, params0)]),
         "feature_moves": feature_moves,
     }

@@ -76,7 +76,7 @@ def smallest_radii(trajectory, n: int, scale: float, max_iter: int = 2000):
 
     Raises ``TypeError`` for a ``trajectory`` that is not callable or a non-integer ``n``/``max_iter``;
     ``ValueError`` for ``n < 1``, ``max_iter < 1``, a ``scale`` that is not positive and finite, and a
-    ``trajectory`` that does not return ``n`` real numbers.
+    ``trajectory`` that does not return ``n`` real numbers or returns NaN.
     """
     if not callable(trajectory):
         raise TypeError(f"trajectory must be a function rho -> D(rho), got {trajectory!r}")
@@ -90,6 +90,8 @@ def smallest_radii(trajectory, n: int, scale: float, max_iter: int = 2000):
             raise ValueError(f"trajectory(rho) must return {n} numbers D_1..D_{n}, got {new!r}")
         if np.iscomplexobj(new):
             raise TypeError(f"trajectory(rho) must return real numbers, got {new!r}")
+        if any(math.isnan(r) for r in new):
+            raise ValueError(f"trajectory(rho) returned NaN at rho = {rho}: D must be finite or +inf")
         if any(not math.isfinite(r) or r > 1e6 * scale for r in new):
             return None
         if all(abs(a - b) <= 1e-12 * max(abs(a), 1e-300) for a, b in zip(new, rho)):

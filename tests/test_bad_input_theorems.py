@@ -405,3 +405,48 @@ def test_explorer_data_accept_numpy_integers():
     X, Y = explore.deep_relu_data(N=np.int64(8))
     X2, _ = explore.deep_relu_data()
     assert np.array_equal(np.asarray(X), np.asarray(X2))
+
+
+# ---- finite input never gives NaN or a cryptic crash -----------------------------------------------------------
+
+def test_lastlayer_degenerate_but_finite_input_gives_a_report(relu):
+    net, params, X, Y = relu
+    for case in (dict(X=jnp.zeros_like(X)),  # F_(L-1) = 0: F_bar = 0 (was ZeroDivisionError)
+                 dict(params=[jnp.zeros_like(W) for W in params]),
+                 dict(Y=mlp.apply(net, params, X)),  # Phi_0 = 0: zero radii (was 0 / 0)
+                 dict(X=X[:1], Y=Y[:1])):  # N = 1
+        args = dict(net=net, params=params, X=X, Y=Y, eta=1e-3) | case
+        r = lastlayer.theorem_check(**args)
+        assert not any(isinstance(v, float) and math.isnan(v) for h in r.hypotheses for v in (h.lhs, h.rhs))
+    r = lastlayer.theorem_check(net, params, X, mlp.apply(net, params, X), 1e-3)
+    assert r.hypotheses[3].holds and r.hypotheses[3].lhs == 0.0
+    assert lastlayer.run(net, params, X[:1], Y[:1], 1e-3, 2).history.loss.shape == (3,)
+    # L = 1: F_(L-1) = X does not move; the run records it instead of crashing inside the scan
+    net1 = mlp.MLP((3, 1))
+    h = lastlayer.run(net1, [params[0][:, :1]], X, Y, 1e-3, 2).history
+    assert h.extras["sigma_min_F"].shape == (3,)
+
+
+def test_theorem_checks_refuse_overflowing_input(relu, pyr):
+    # float64: ||X||_F and Phi_0 overflow; float32: X * 1e200 is already inf. Either way X is named.
+    net, params, X, Y = relu
+    with np.errstate(over="ignore"):
+        raises_naming(ValueError, "X", lastlayer.theorem_check, net, params, X * 1e200, Y, 1e-3)
+        netp, paramsp, Xp, Yp = pyr
+        raises_naming(ValueError, "X", pyramid.theorem_check, netp, paramsp, Xp * 1e200, Yp)
+
+
+def test_pyramid_degenerate_but_finite_input(pyr):
+    net, params, X, Y = pyr
+    r = pyramid.theorem_check(net, params, jnp.zeros_like(X), Y)  # ||X||_F = 0: rho_1 undefined
+    assert r.failed[0] == "H0" and "X = 0" in r.hypotheses[0].note
+    net2 = mlp.MLP((3, 6, 1), activation=ACT)  # L = 2: H2 is vacuous (was max() of an empty sequence)
+    p2 = mlp.init(jax.random.key(5), net2, "lecun")
+    r2 = pyramid.theorem_check(net2, p2, X, Y)
+    assert r2.hypotheses[2].lhs == 0.0 and r2.hypotheses[2].holds
+    h2 = pyramid.run(net2, p2, X, Y, 1e-3, 2).history  # was "Need at least one array to stack"
+    assert h2.extras["sigma_min_W"].shape == (3, 0)
+    assert pyramid.lambda_star_closed(X.at[0].set(0.0)) == 0.0  # a zero row: the kernel's row vanishes (was NaN)
+    raises_naming(ValueError, "activation", pyramid.lambda_star, jax.random.key(0), X, lambda x: x * jnp.nan,
+                  num_samples=10, num_boot=2)
+    raises_naming(ValueError, "trajectory", report.smallest_radii, lambda rho: [math.nan, 1.0], 2, 1.0)
