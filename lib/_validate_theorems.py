@@ -37,9 +37,12 @@ def _scalar(value, name: str, what: str):
     return float(value)
 
 
-def positive_finite(value, name: str) -> float:
-    """``value`` as a positive finite ``float``, or raise (``TypeError`` for a non-number, ``ValueError`` otherwise)."""
-    what = "a positive finite number"
+def positive_finite(value, name: str, or_none: bool = False) -> float:
+    """``value`` as a positive finite ``float``, or raise (``TypeError`` for a non-number, ``ValueError`` otherwise).
+
+    ``or_none``: the caller accepts ``None`` too (and handles it before calling); only the message says so.
+    """
+    what = "None or a positive finite number" if or_none else "a positive finite number"
     x = _scalar(value, name, what)
     if not (math.isfinite(x) and x > 0):
         raise ValueError(f"{name} must be {what}, got {value!r}")
@@ -66,10 +69,10 @@ def finite(value, name: str) -> float:
 
 def in_interval(value, name: str, low: float, high: float, closed_low: bool = False) -> float:
     """``value`` as a ``float`` in ``(low, high)`` (``[low, high)`` with ``closed_low``), or raise."""
-    what = f"a number in {'[' if closed_low else '('}{low:g}, {high:g})"
-    x = _scalar(value, name, what)
+    interval = f"{'[' if closed_low else '('}{low:g}, {high:g})"
+    x = _scalar(value, name, f"a real number in {interval}")
     if not ((low <= x if closed_low else low < x) and x < high):
-        raise ValueError(f"{name} must be {what}, got {value!r}")
+        raise ValueError(f"{name} must lie in {interval}, got {value!r}")
     return x
 
 
@@ -78,7 +81,8 @@ def integer(value, name: str, minimum: int | None = 1) -> int:
 
     Floats, even integral ones, are refused with ``TypeError``: a size is counted, not measured.
     """
-    what = "an integer" if minimum is None else f"an integer >= {minimum}"
+    what = ("an integer" if minimum is None else "a non-negative integer" if minimum == 0
+            else "a positive integer" if minimum == 1 else f"an integer >= {minimum}")
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise TypeError(f"{name} must be {what}, got {value!r}")
     if hasattr(value, "dtype") and hasattr(value, "shape") and not isinstance(value, np.generic):

@@ -312,7 +312,7 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float | None = None) -> Theor
     X, Y = _v.data(X, Y)
     _v.output_columns(net, Y)
     if eta is not None:
-        eta = _v.positive_finite(eta, "eta (step size)")
+        eta = _v.positive_finite(eta, "eta (step size)", or_none=True)
     params = _v.params(net, params)
     N, L, gamma = X.shape[0], net.L, net.activation.gamma
     X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
