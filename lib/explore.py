@@ -14,6 +14,7 @@ import numpy as np
 
 from lib import data, deq, implicit, kernels, lastlayer, linalg, mlp, pyramid, rates, train, twolayer
 from lib import implicit_theorem
+from lib import _validate_theorems as _v
 from lib.activations import SmoothLeakyReLU
 from lib.plotting import loss_vs_bound
 
@@ -48,9 +49,39 @@ def _sphere_teacher(N: int, d: int, min_angle: float, seed: int):
     return X, data.teacher_labels(ky, X)
 
 
-@lru_cache(maxsize=1)
+def _data_args(N: int, d: int, min_angle: float, seed: int) -> tuple:
+    """The data explorers' arguments, checked and converted (hashable, for the caches)."""
+    angle = _v.finite(min_angle, "min_angle")
+    if not 0.0 <= angle <= np.pi / 2:
+        raise ValueError(f"min_angle must lie in [0, pi/2] radians, got {min_angle!r}")
+    return _v.integer(N, "N"), _v.integer(d, "d"), angle, _seed(seed)
+
+
+def _seed(seed) -> int:
+    return _v.integer(seed, "seed", minimum=None)
+
+
+def _topology(topology) -> tuple:
+    """``"16-8"`` -> ``(16, 8)``, or raise naming ``topology``."""
+    if not isinstance(topology, str):
+        raise TypeError(f"topology must be a string of dash-separated widths such as '16-8', got {topology!r}")
+    parts = topology.split("-")
+    if not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise ValueError(f"topology must be dash-separated positive integers such as '16-8', got {topology!r}")
+    return tuple(int(p) for p in parts)
+
+
 def two_layer_data(N: int = 20, d: int = 5, min_angle: float = 0.3, seed: int = 0):
-    r"""Chapter 1's data set: ``N`` points on :math:`S^{d-1}` at least ``min_angle`` apart, teacher labels, and :math:`\lambda_0`."""
+    r"""Chapter 1's data set: ``N`` points on :math:`S^{d-1}` at least ``min_angle`` apart, teacher labels, and :math:`\lambda_0`.
+
+    Cached (the last call). Raises ``TypeError``/``ValueError`` naming the argument for non-integer or
+    non-positive ``N``, ``d``, a non-integer ``seed`` or a ``min_angle`` outside [0, pi/2].
+    """
+    return _two_layer_data(*_data_args(N, d, min_angle, seed))
+
+
+@lru_cache(maxsize=1)
+def _two_layer_data(N, d, min_angle, seed):
     X, Y = _sphere_teacher(N, d, min_angle, seed)
     lam0 = linalg.lam_min(kernels.du_gram(X))
     return X, Y, lam0
@@ -63,8 +94,12 @@ def two_layer(width: int = 1000, eta: float = 1.0, num_steps: int = 300, seed: i
     :math:`(1 - \eta\lambda_0/2)^k \Phi_0`. Right: :math:`\lambda_{\min}(H(W_k))`
     against :math:`\lambda_0` and :math:`\lambda_0/2`. A step size that makes
     gradient descent diverge gives a figure that says so instead of raising.
-    Returns the figure.
+    Returns the figure. Arguments that are not what the sliders give raise at once (not in the figure):
+    ``TypeError``/``ValueError`` naming the argument for a non-integer or non-positive ``width`` or
+    ``num_steps``, an ``eta`` that is not positive and finite, a non-integer ``seed``.
     """
+    width, num_steps, seed = _v.integer(width, "width"), _v.integer(num_steps, "num_steps"), _seed(seed)
+    eta = _v.positive_finite(eta, "eta (step size)")
     X, Y, lam0 = two_layer_data()
     fig, (ax_loss, ax_lam) = plt.subplots(1, 2, figsize=(10, 3.8))
     try:
@@ -85,9 +120,16 @@ def two_layer(width: int = 1000, eta: float = 1.0, num_steps: int = 300, seed: i
     return fig
 
 
-@lru_cache(maxsize=1)
 def deep_relu_data(N: int = 8, d: int = 8, min_angle: float = 0.3, seed: int = 0):
-    r"""Chapter 2's data set: ``N`` points on :math:`S^{d-1}` at least ``min_angle`` apart and teacher labels."""
+    r"""Chapter 2's data set: ``N`` points on :math:`S^{d-1}` at least ``min_angle`` apart and teacher labels.
+
+    Cached (the last call). Raises as :func:`two_layer_data`.
+    """
+    return _deep_relu_data(*_data_args(N, d, min_angle, seed))
+
+
+@lru_cache(maxsize=1)
+def _deep_relu_data(N, d, min_angle, seed):
     return _sphere_teacher(N, d, min_angle, seed)
 
 
@@ -101,7 +143,16 @@ def deep_relu(depth: int = 3, width: int = 256, scheme: str = "he", eta_scale: f
     (and the theorem's guaranteed rate when every hypothesis holds). Right:
     :math:`\sigma_{\min}(F_{L-1}(\theta_k))` against :math:`\alpha_0/2`. A
     diverging run is reported in the figure. Returns the figure.
+
+    Raises at once ``TypeError``/``ValueError`` naming the argument for a ``depth`` below 2 (the network
+    needs a last hidden layer), a non-integer or non-positive ``width`` or ``num_steps``, a ``scheme`` other
+    than ``"he"``, ``"lecun"``, ``"zero_output"``, an ``eta_scale`` that is not positive and finite, a
+    non-integer ``seed``.
     """
+    depth = _v.integer(depth, "depth (number of layers L)", minimum=2)
+    width, num_steps, seed = _v.integer(width, "width"), _v.integer(num_steps, "num_steps"), _seed(seed)
+    scheme = _v.option(scheme, "scheme", ("he", "lecun", "zero_output"))
+    eta_scale = _v.positive_finite(eta_scale, "eta_scale")
     X, Y = deep_relu_data()
     net = mlp.MLP((X.shape[1],) + (64,) * (int(depth) - 2) + (int(width), 1))
     params = mlp.init(jax.random.key(seed), net, scheme)
@@ -124,10 +175,17 @@ def deep_relu(depth: int = 3, width: int = 256, scheme: str = "he", eta_scale: f
     return fig
 
 
-@lru_cache(maxsize=1)
 def pyramid_data(N: int = 16, d: int = 16, min_angle: float = 0.3, seed: int = 0):
     r"""Chapter 3's data set: ``N`` points on the sphere of radius :math:`\sqrt d` (so that LeCun
-    pre-activations have unit variance), at least ``min_angle`` apart, and teacher labels."""
+    pre-activations have unit variance), at least ``min_angle`` apart, and teacher labels.
+
+    Cached (the last call). Raises as :func:`two_layer_data`.
+    """
+    return _pyramid_data(*_data_args(N, d, min_angle, seed))
+
+
+@lru_cache(maxsize=1)
+def _pyramid_data(N, d, min_angle, seed):
     kx, ky = jax.random.split(jax.random.key(seed))
     X = data.sphere_points(kx, N, d, min_angle=min_angle) * np.sqrt(d)
     return X, data.teacher_labels(ky, X)
@@ -145,12 +203,21 @@ def pyramid_net(gamma: float = 0.5, n1: int = 16, topology: str = "16-8", init: 
     sides of the weak PL inequality (never below 1) and :math:`\sigma_{\min}(F_1)`,
     :math:`\sigma_{\min}(W_l)` relative to their initial values (the proof needs them above 1/2).
     A wrong topology or a diverging run is reported in the figure. Returns the figure.
+
+    Raises at once ``TypeError``/``ValueError`` naming the argument for an ``init`` other than ``"lecun"`` or
+    ``"special"`` (exactly), a ``gamma`` outside (0, 1), a ``topology`` that is not a dash-separated list of
+    positive integers, a non-integer or non-positive ``n1`` or ``num_steps``, an ``eta_scale`` that is not
+    positive and finite, a non-integer ``seed``.
     """
+    init = _v.option(init, "init", ("lecun", "special"))
+    gamma = _v.in_interval(gamma, "gamma", 0.0, 1.0)
+    n1, num_steps, seed = _v.integer(n1, "n1"), _v.integer(num_steps, "num_steps"), _seed(seed)
+    eta_scale = _v.positive_finite(eta_scale, "eta_scale")
+    later = _topology(topology)
     X, Y = pyramid_data()
     fig, (ax_loss, ax_ratio) = plt.subplots(1, 2, figsize=(10, 3.8))
     try:
-        later = tuple(int(w) for w in str(topology).split("-"))
-        net = mlp.MLP((X.shape[1], int(n1)) + later + (1,), activation=SmoothLeakyReLU(float(gamma), 1.0))
+        net = mlp.MLP((X.shape[1], n1) + later + (1,), activation=SmoothLeakyReLU(gamma, 1.0))
         pyramid.check_topology(net.widths, X.shape[0])
         key = jax.random.key(seed)
         lecun = mlp.init(key, net, "lecun")
@@ -178,9 +245,17 @@ def pyramid_net(gamma: float = 0.5, n1: int = 16, topology: str = "16-8", init: 
     return fig
 
 
-@lru_cache(maxsize=1)
 def deq_data(n: int = 300, seed: int = 0):
-    r"""Chapter 5's training set: ``n`` of scikit-learn's digits (one-hot targets), normalised."""
+    r"""Chapter 5's training set: ``n`` of scikit-learn's digits (one-hot targets), normalised.
+
+    Cached (the last call). Raises ``TypeError``/``ValueError`` for a non-integer or non-positive ``n`` or a
+    non-integer ``seed``.
+    """
+    return _deq_data(_v.integer(n, "n"), _seed(seed))
+
+
+@lru_cache(maxsize=1)
+def _deq_data(n, seed):
     return data.digits(n=n, key=jax.random.key(seed))
 
 
@@ -193,7 +268,14 @@ def deq_linear(gamma: float = 0.8, width: int = 8, eta_scale: float = 1.0, num_s
     :math:`L - L^*` on a log scale, with the DEQ's guaranteed rate
     :math:`(1 - \eta\lambda^+/(1+\gamma\sqrt m)^2)^k`. A diverging run is reported in the
     figure. Returns the figure.
+
+    Raises at once ``TypeError``/``ValueError`` naming the argument for a ``gamma`` outside (0, 1), a
+    non-integer or non-positive ``width`` or ``num_steps``, an ``eta_scale`` that is not positive and finite,
+    a non-integer ``seed``.
     """
+    gamma = _v.in_interval(gamma, "gamma", 0.0, 1.0)
+    width, num_steps, seed = _v.integer(width, "width"), _v.integer(num_steps, "num_steps"), _seed(seed)
+    eta_scale = _v.positive_finite(eta_scale, "eta_scale")
     ds = deq_data()
     Phi = deq.random_features(jax.random.key(1), ds.X, int(width))
     sc = deq.shallow_constants(Phi, ds.Y)
@@ -220,9 +302,16 @@ def deq_linear(gamma: float = 0.8, width: int = 8, eta_scale: float = 1.0, num_s
     return fig
 
 
-@lru_cache(maxsize=1)
 def implicit_data(N: int = 8, d: int = 32, min_angle: float = 0.3, seed: int = 0):
-    r"""Chapter 4's data set: ``N`` points on :math:`S^{d-1}` at least ``min_angle`` apart, scalar teacher labels."""
+    r"""Chapter 4's data set: ``N`` points on :math:`S^{d-1}` at least ``min_angle`` apart, scalar teacher labels.
+
+    Cached (the last call). Raises as :func:`two_layer_data`.
+    """
+    return _implicit_data(*_data_args(N, d, min_angle, seed))
+
+
+@lru_cache(maxsize=1)
+def _implicit_data(N, d, min_angle, seed):
     X, Y = _sphere_teacher(N, d, min_angle, seed)
     return X, Y[:, 0]
 
@@ -237,7 +326,15 @@ def implicit_net(width: int = 256, gamma: float = 0.3, solver: str = "anderson",
     (with the guaranteed rate when the theorem's hypotheses hold). Middle: :math:`\|\tilde A_k\|_2`
     against 1. Right: solver iterations per forward pass. An ill-posed initialisation, a diverging
     run or a solver that hits its cap is reported in the figure. Returns the figure.
+
+    Raises at once ``TypeError``/``ValueError`` naming the argument for a ``solver`` other than ``"plain"`` or
+    ``"anderson"``, a ``gamma`` that is not positive and finite, a non-integer or non-positive ``width`` or
+    ``num_steps``, an ``eta_scale`` that is not positive and finite, a non-integer ``seed``.
     """
+    solver = _v.option(solver, "solver", implicit.METHODS)
+    gamma = _v.positive_finite(gamma, "gamma")
+    width, num_steps, seed = _v.integer(width, "width"), _v.integer(num_steps, "num_steps"), _seed(seed)
+    eta_scale = _v.positive_finite(eta_scale, "eta_scale")
     X, Y = implicit_data()
     fig, (ax_loss, ax_norm, ax_it) = plt.subplots(1, 3, figsize=(12, 3.6))
     try:

@@ -32,9 +32,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lib import _validate_theorems as _v
 from lib import linalg, mlp, train
 from lib.activations import ReLU
-from lib.data import check_data
 from lib.report import Hypothesis, TheoremReport, smallest_radii
 
 __all__ = [
@@ -43,6 +43,15 @@ __all__ = [
 ]
 
 THEOREM = "Theorem (linear rate from the last hidden layer, chapter 2)"
+
+
+def _check_norms(X_norm, lam_bar):
+    return _v.nonnegative_finite(X_norm, "X_norm"), _v.real_sequence(lam_bar, "lam_bar")
+
+
+def _ratio(d: float, r: float) -> float:
+    """``d / r``, with ``0 / 0 = 0`` (a zero radius that nothing needs to cross: the loss is already 0)."""
+    return d / r if r > 0 else (0.0 if d == 0 else math.inf)
 
 
 def _prod_except(values, skip, upto=None):
@@ -54,7 +63,10 @@ def feature_lipschitz(X_norm: float, lam_bar) -> list:
     r"""``Lip_l`` for ``l = 1..L-1``: :math:`\|F_{L-1}(\theta) - F_{L-1}(\theta')\|_F \le \sum_l \mathrm{Lip}_l \|W_l - W_l'\|_2`.
 
     ``X_norm`` is :math:`\|X\|_F`; ``lam_bar`` the norm bounds :math:`(\bar\lambda_1, \dots, \bar\lambda_L)`.
+    Raises ``ValueError`` (``TypeError`` for a non-number) unless ``X_norm`` is finite and non-negative and
+    ``lam_bar`` a non-empty sequence of finite non-negative numbers.
     """
+    X_norm, lam_bar = _check_norms(X_norm, lam_bar)
     L = len(lam_bar)
     return [X_norm * _prod_except(lam_bar, l, upto=L - 1) for l in range(L - 1)]
 
@@ -63,19 +75,31 @@ def gradient_bounds(X_norm: float, lam_bar, F_bar: float) -> list:
     r"""``G_l`` for ``l = 1..L``: :math:`\|\nabla_{W_l}\Phi\|_F \le G_l \|F_L - Y\|_F`.
 
     :math:`G_l = \|X\|_F\prod_{p\ne l}\bar\lambda_p` for :math:`l < L` and :math:`G_L = \bar F`
-    (``F_bar``, a bound on :math:`\|F_{L-1}\|_2`).
+    (``F_bar``, a bound on :math:`\|F_{L-1}\|_2`). Raises ``ValueError`` for negative or non-finite
+    arguments (``TypeError`` for non-numbers).
     """
+    X_norm, lam_bar = _check_norms(X_norm, lam_bar)
+    F_bar = _v.nonnegative_finite(F_bar, "F_bar")
     return [X_norm * _prod_except(lam_bar, l) for l in range(len(lam_bar) - 1)] + [F_bar]
 
 
 def cross_constant(X_norm: float, lam_bar) -> float:
     r""":math:`C_\times = \|X\|_F^2\sum_{l<L}\prod_{p\ne l}\bar\lambda_p^2`: the one-step descent lemma reads
-    :math:`\Phi_{k+1} \le \Phi_k - \eta(1 - \eta\bar F^2)\|F_{L-1}^\top r_k\|_F^2 + (2\eta C_\times + 2\eta^2 C_\times^2)\Phi_k`."""
+    :math:`\Phi_{k+1} \le \Phi_k - \eta(1 - \eta\bar F^2)\|F_{L-1}^\top r_k\|_F^2 + (2\eta C_\times + 2\eta^2 C_\times^2)\Phi_k`.
+
+    Raises ``ValueError`` for a negative or non-finite ``X_norm`` or ``lam_bar`` entry.
+    """
+    X_norm, lam_bar = _check_norms(X_norm, lam_bar)
     return sum((X_norm * _prod_except(lam_bar, l)) ** 2 for l in range(len(lam_bar) - 1))
 
 
 def trajectory_bounds(X_norm: float, lam_bar, F_bar: float, loss0: float, alpha0: float) -> list:
-    r"""``D_l = 16 G_l \sqrt{2\Phi_0} / \alpha_0^2``: how far :math:`W_l` can travel along the whole run."""
+    r"""``D_l = 16 G_l \sqrt{2\Phi_0} / \alpha_0^2``: how far :math:`W_l` can travel along the whole run.
+
+    Raises ``ValueError`` unless ``loss0 >= 0`` and ``alpha0 > 0`` are finite (and as :func:`gradient_bounds`).
+    """
+    loss0 = _v.nonnegative_finite(loss0, "loss0")
+    alpha0 = _v.positive_finite(alpha0, "alpha0")
     return [16.0 * g * math.sqrt(2.0 * loss0) / alpha0**2 for g in gradient_bounds(X_norm, lam_bar, F_bar)]
 
 
@@ -85,7 +109,14 @@ def radii(X_norm: float, W_norms0, F_bar: float, loss0: float, alpha0: float, ma
     :math:`D` is increasing in :math:`\rho` (through :math:`\bar\lambda_l = \|W_l^0\|_2 + \rho_l`),
     so the iteration :math:`\rho \leftarrow D(\rho)` from :math:`\rho = 0` increases to the
     smallest fixed point when one exists, and grows without bound otherwise.
+    Raises ``ValueError`` as :func:`trajectory_bounds` and for a ``max_iter`` that is not a positive integer.
     """
+    X_norm = _v.nonnegative_finite(X_norm, "X_norm")
+    W_norms0 = _v.real_sequence(W_norms0, "W_norms0")
+    F_bar = _v.nonnegative_finite(F_bar, "F_bar")
+    loss0 = _v.nonnegative_finite(loss0, "loss0")
+    alpha0 = _v.positive_finite(alpha0, "alpha0")
+    max_iter = _v.integer(max_iter, "max_iter")
     return smallest_radii(
         lambda rho: trajectory_bounds(X_norm, [w + r for w, r in zip(W_norms0, rho)], F_bar, loss0, alpha0),
         len(W_norms0), max(1.0, *W_norms0), max_iter)
@@ -105,7 +136,13 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
 
     When all hold, the guaranteed rate is :math:`\eta\alpha_0^2/8`. A network that
     cannot satisfy the theorem gets a report saying which hypothesis fails and why.
+
+    ``params`` is a list or tuple of ``L`` weight matrices. Raises ``TypeError`` for a ``net`` that is not a
+    :class:`lib.mlp.MLP`, complex or ``None`` arrays and a non-numeric ``eta``; ``ValueError`` naming the
+    argument for a network that is not a standard-parameterised ReLU network, wrong shapes, ``X`` and ``Y``
+    with different ``N``, NaN/inf entries, and an ``eta`` that is not positive and finite.
     """
+    _v.net(net)
     if net.parameterization != "standard":
         raise ValueError(
             f"the chapter 2 theorem is for the standard parameterisation, got net.parameterization = "
@@ -115,15 +152,15 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
         raise ValueError(
             f"the chapter 2 theorem is for ReLU networks (it uses relu(0) = 0), got activation {net.activation!r}"
         )
-    X, Y = check_data(X, Y)
-    if Y.shape[1] != net.widths[-1]:
-        raise ValueError(f"Y must have n_L = {net.widths[-1]} columns, got shape {Y.shape}")
-    if not (np.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta (step size) must be a positive finite number, got {eta!r}")
+    X, Y = _v.data(X, Y)
+    _v.output_columns(net, Y)
+    params = _v.params(net, params)
+    eta = _v.positive_finite(eta, "eta (step size)")
     N, n_last = X.shape[0], net.widths[-2]
     F = mlp.features(net, params, X)
     loss0 = float(train.square_loss(F[-1], Y))
     X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
+    _v.finite_measured({"||X||_F": X_norm, "Phi_0 (the initial loss)": loss0}, "X, Y or params")
     W_norms0 = [linalg.spectral_norm(W) for W in params]
     alpha0 = linalg.sigma_min(F[-2]) if n_last >= N else 0.0
     F_bar = linalg.spectral_norm(F[-2]) + alpha0 / 2
@@ -134,7 +171,8 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
     note0 = (f"n_(L-1) = {n_last} < N = {N}: F_(L-1) cannot have full row rank" if n_last < N
              else "F_(L-1) is rank deficient at initialisation" if alpha0 <= 0 else "")
     h0 = Hypothesis("H0", "N <= n_(L-1) and alpha_0 > 0", float(N), float(n_last), wide, note0)
-    h4 = Hypothesis("H4", "eta <= 1 / (2 F_bar^2)", float(eta), 1 / (2 * F_bar**2), eta <= 1 / (2 * F_bar**2),
+    eta_max = 1 / (2 * F_bar**2) if F_bar > 0 else math.inf  # F_(L-1) = 0: the output layer's gradient vanishes
+    h4 = Hypothesis("H4", "eta <= 1 / (2 F_bar^2)", float(eta), eta_max, eta <= eta_max,
                     "step size too large for the one-step descent lemma")
     rho = radii(X_norm, W_norms0, F_bar, loss0, alpha0) if wide else None
     # without self-consistent radii, H1 and H2 are shown at radius 0: their left sides grow
@@ -153,7 +191,7 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
             return Hypothesis(name, statement, lhs, rhs, False, f"{at0}")
         return Hypothesis(name, statement, lhs, rhs, lhs <= rhs, why)
 
-    h3_lhs = max(d / r for d, r in zip(D, rho)) if rho else math.inf
+    h3_lhs = max(_ratio(d, r) for d, r in zip(D, rho)) if rho else math.inf
     hyps = (
         h0,
         evaluated("H1", "C_cross <= alpha_0^2 / 32", C_cross, alpha0**2 / 32,
@@ -185,10 +223,17 @@ def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> LastLayerRun
     * ``"W_moves"``: :math:`(\|W_l^k - W_l^0\|_2)_{l}`, shape ``(T+1, L)``;
     * ``"F_norm"``: :math:`\|F_{L-1}(\theta_k)\|_2`;
     * ``"feature_move"``: :math:`\|F_{L-1}(\theta_k) - F_{L-1}(\theta_0)\|_F`.
+
+    Raises as :func:`theorem_check` for bad ``net``, ``params0``, ``X``, ``Y`` and ``eta``; ``TypeError`` or
+    ``ValueError`` for a ``num_steps`` that is not a positive integer; :class:`lib.train.DivergenceError`
+    when the run diverges.
     """
-    X, Y = check_data(X, Y)
-    if Y.shape[1] != net.widths[-1]:
-        raise ValueError(f"Y must have n_L = {net.widths[-1]} columns, got shape {Y.shape}")
+    _v.net(net)
+    X, Y = _v.data(X, Y)
+    _v.output_columns(net, Y)
+    params0 = _v.params(net, params0, "params0")
+    eta = _v.positive_finite(eta, "eta (step size)")
+    num_steps = _v.integer(num_steps, "num_steps")
     F0 = mlp.features(net, params0, X)[-2]
 
     def loss_fn(params):
@@ -196,11 +241,12 @@ def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> LastLayerRun
 
     grad_fn = jax.grad(loss_fn)
     extras = {
-        "sigma_min_F": lambda p: linalg.sigma_min(mlp.features(net, p, X)[-2]),
+        # jnp.asarray: with L = 1, F_(L-1) = X does not depend on p and the linalg functions return floats
+        "sigma_min_F": lambda p: jnp.asarray(linalg.sigma_min(mlp.features(net, p, X)[-2])),
         "W_norms": lambda p: jnp.stack([linalg.spectral_norm(W) for W in p]),
         "grad_norms": lambda p: jnp.stack([jnp.linalg.norm(g) for g in grad_fn(p)]),
         "W_moves": lambda p: jnp.stack([linalg.spectral_norm(W - W0) for W, W0 in zip(p, params0)]),
-        "F_norm": lambda p: linalg.spectral_norm(mlp.features(net, p, X)[-2]),
+        "F_norm": lambda p: jnp.asarray(linalg.spectral_norm(mlp.features(net, p, X)[-2])),
         "feature_move": lambda p: jnp.linalg.norm(mlp.features(net, p, X)[-2] - F0),
     }
     params, history = train.gradient_descent(loss_fn, list(params0), eta, num_steps, extras=extras)

@@ -8,9 +8,12 @@ that survives greyscale printing.
 from __future__ import annotations
 
 import matplotlib as mpl
+import matplotlib.axes
 import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
+
+from lib import _validate_theorems as _v
 
 __all__ = ["use_house_style", "loss_vs_bound", "HOUSE_STYLE"]
 
@@ -49,13 +52,32 @@ def loss_vs_bound(loss, bound, *, ax=None, label: str = "measured", bound_label:
     ``loss: (T+1,)`` and ``bound: (T+1,)`` are indexed by the step ``k``; both are
     shown as :math:`\Phi_k - \Phi^*` (``loss_star``) on a logarithmic y-axis, the
     measured curve solid and the bound dashed and grey. Returns the axis.
+
+    Raises ``ValueError`` when ``loss`` and ``bound`` are not 1-d arrays of the same non-zero length or
+    contain NaN (``+inf`` in ``bound`` is allowed: a bound that says nothing yet), when ``loss`` has
+    infinite entries or ``loss_star`` is not finite; ``TypeError`` for complex or non-numeric arrays, an ``ax``
+    that is not a matplotlib ``Axes`` and labels that are not strings.
     """
-    loss = np.asarray(loss, dtype=np.float64) - loss_star
-    bound = np.asarray(bound, dtype=np.float64) - loss_star
+    loss = _real_curve(loss, "loss")
+    bound = _real_curve(bound, "bound")
+    loss_star = _v.finite(loss_star, "loss_star")
     if loss.ndim != 1 or bound.shape != loss.shape:
         raise ValueError(
             f"loss and bound must be 1-d arrays of the same length, got {loss.shape} and {bound.shape}"
         )
+    if loss.size == 0:
+        raise ValueError("loss and bound must have at least one entry (step k = 0), got empty arrays")
+    if np.isnan(loss).any() or np.isinf(loss).any():
+        raise ValueError("loss contains NaN or infinite entries: the run diverged (lower eta) or is not a loss curve")
+    if np.isnan(bound).any() or np.isneginf(bound).any():
+        raise ValueError("bound contains NaN or -inf entries")
+    for name, text in (("label", label), ("bound_label", bound_label)):
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be a string, got {type(text).__name__} {text!r}")
+    if ax is not None and not isinstance(ax, mpl.axes.Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__} {ax!r}")
+    loss = loss - loss_star
+    bound = bound - loss_star
     if ax is None:
         _, ax = plt.subplots()
     k = np.arange(len(loss))
@@ -65,6 +87,17 @@ def loss_vs_bound(loss, bound, *, ax=None, label: str = "measured", bound_label:
     ax.set_ylabel(r"$\Phi(\theta_k) - \Phi^*$" if loss_star else r"$\Phi(\theta_k)$")
     ax.legend()
     return ax
+
+
+def _real_curve(values, name: str) -> np.ndarray:
+    if values is None or isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a 1-d array of numbers, got {values!r}")
+    arr = np.asarray(values)
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real, got a complex array (dtype {arr.dtype})")
+    if not np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_:
+        raise TypeError(f"{name} must be a 1-d array of numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64)
 
 
 use_house_style()

@@ -45,9 +45,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lib import _validate_theorems as _v
 from lib import linalg, mlp, train
 from lib.activations import SmoothLeakyReLU
-from lib.data import check_data
 from lib.kernels import arccos_moments
 from lib.report import Hypothesis, TheoremReport
 
@@ -60,8 +60,13 @@ THEOREM = "Theorem (geometric rate on the full-rank manifold, chapter 3)"
 
 
 def check_topology(widths, N: int) -> None:
-    r"""Raise ``ValueError`` unless ``widths = (d, n_1, ..., n_L)`` has :math:`n_1 \ge N` and :math:`n_2 \ge \dots \ge n_L`."""
-    widths = tuple(widths)
+    r"""Raise ``ValueError`` unless ``widths = (d, n_1, ..., n_L)`` has :math:`n_1 \ge N` and :math:`n_2 \ge \dots \ge n_L`.
+
+    ``widths`` is a sequence of positive integers (Python or NumPy); ``N`` a positive integer. A width or
+    ``N`` that is not an integer raises ``TypeError``, one below 1 ``ValueError``.
+    """
+    widths = _widths(widths)
+    N = _v.integer(N, "N")
     if len(widths) < 3:
         raise ValueError(f"widths must be (d, n_1, ..., n_L) with at least one hidden layer, got {widths}")
     if widths[1] < N:
@@ -77,13 +82,23 @@ def check_topology(widths, N: int) -> None:
             )
 
 
+def _widths(widths) -> tuple:
+    if widths is None or isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
+        raise TypeError(f"widths must be a sequence of positive integers (d, n_1, ..., n_L), got {widths!r}")
+    return tuple(_v.integer(n, f"widths[{i}]") for i, n in enumerate(widths))
+
+
 def weak_pl_constant(net: mlp.MLP, params, X) -> float:
     r""":math:`\gamma^{L-2}\,\sigma_{\min}(F_1)\prod_{l=3}^{L}\sigma_{\min}(W_l)`, computed in float64.
 
     ``gamma`` is the activation's lower derivative bound (0 for ReLU, where the
     inequality says nothing beyond two layers). Requires the pyramidal topology.
+    Raises ``TypeError``/``ValueError`` naming the argument for a bad ``net``, ``params`` or ``X``
+    (wrong shape, NaN/inf, complex) and ``ValueError`` for a non-pyramidal topology.
     """
-    X, _ = check_data(X)
+    _v.net(net)
+    X, _ = _v.data(X)
+    params = _v.params(net, params)
     check_topology(net.widths, X.shape[0])
     return float(_weak_pl_constant(net, params, X))
 
@@ -97,8 +112,14 @@ def _weak_pl_constant(net: mlp.MLP, params, X):
 
 
 def weak_pl_sides(net: mlp.MLP, params, X, Y):
-    r"""Both sides of the weak PL inequality: ``(||grad_{W_2} Phi||_F, constant * ||F_L - Y||_F)``."""
-    X, Y = check_data(X, Y)
+    r"""Both sides of the weak PL inequality: ``(||grad_{W_2} Phi||_F, constant * ||F_L - Y||_F)``.
+
+    Raises as :func:`weak_pl_constant`, and ``ValueError`` when ``Y`` does not have ``N`` rows and ``n_L`` columns.
+    """
+    _v.net(net)
+    X, Y = _v.data(X, Y)
+    _v.output_columns(net, Y)
+    params = _v.params(net, params)
     grads = jax.grad(lambda p: train.square_loss(mlp.apply(net, p, X), Y))(list(params))
     residual = float(jnp.linalg.norm(mlp.apply(net, params, X) - Y))
     return float(jnp.linalg.norm(grads[1])), weak_pl_constant(net, params, X) * residual
@@ -120,15 +141,23 @@ def lambda_star(key, X, activation, num_samples: int = 20_000, num_boot: int = 2
     (exactly :math:`F_1F_1^\top/n_1` for a first layer of width :math:`n_1 = S` at LeCun
     initialisation) and returns :math:`\lambda_{\min}(\hat K)` with a percentile-bootstrap
     interval at ``level`` (resampling the :math:`w_s`).
+
+    Raises ``TypeError`` for a ``key`` that is not a JAX key, a non-callable ``activation`` and non-integer
+    counts; ``ValueError`` for a bad ``X``, ``num_samples < 2``, ``num_boot < 1`` or ``level`` outside (0, 1).
     """
-    X, _ = check_data(X)
-    if not isinstance(num_samples, (int, np.integer)) or num_samples < 2:
-        raise ValueError(f"num_samples must be an integer >= 2, got {num_samples!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), got {level}")
+    key = _v.key(key)
+    X, _ = _v.data(X)
+    if not callable(activation):
+        raise TypeError(f"activation must be a callable (a lib.activations activation), got {activation!r}")
+    num_samples = _v.integer(num_samples, "num_samples", minimum=2)
+    num_boot = _v.integer(num_boot, "num_boot")
+    level = _v.in_interval(level, "level", 0.0, 1.0)
     k_w, k_boot = jax.random.split(key)
     d = X.shape[1]
     F = np.asarray(activation(X @ (jax.random.normal(k_w, (d, num_samples)) / np.sqrt(d))), dtype=np.float64)
+    if F.shape != (X.shape[0], num_samples) or not np.all(np.isfinite(F)):
+        raise ValueError(f"activation must map a finite (N, S) array to a finite one of the same shape, got shape "
+                         f"{F.shape} with {int(np.size(F) - np.count_nonzero(np.isfinite(F)))} non-finite entries")
     estimate = linalg.lam_min(F @ F.T / num_samples)
     idx = np.asarray(jax.random.randint(k_boot, (num_boot, num_samples), 0, num_samples))
     boot = [linalg.lam_min(F[:, i] @ F[:, i].T / num_samples) for i in idx]
@@ -144,11 +173,13 @@ def lambda_star_closed(X, leak: float = 0.0) -> float:
     is the degree-1 arc-cosine kernel (:func:`lib.kernels.arccos_moments`) and
     :math:`\mathbb E[u\,\mathrm{relu}(v)] = \Sigma_{uv}/2`. ``leak = 0`` is ReLU. It is the
     :math:`\beta\to\infty` limit of :class:`lib.activations.SmoothLeakyReLU` with
-    :math:`\gamma = ` ``leak``.
+    :math:`\gamma = ` ``leak``. Raises ``ValueError`` (``TypeError`` for complex or non-numeric input) for a
+    bad ``X`` or a ``leak`` outside [0, 1). An ``X`` with a zero row gives ``0.0`` (that row of the kernel vanishes).
     """
-    X, _ = check_data(X)
-    if not 0 <= leak < 1:
-        raise ValueError(f"leak must lie in [0, 1), got {leak}")
+    X, _ = _v.data(X)
+    leak = _v.in_interval(leak, "leak", 0.0, 1.0, closed_low=True)
+    if np.any(np.all(np.asarray(X) == 0, axis=1)):
+        return 0.0  # a zero row x_i has sigma(x_i^T w) = 0 for every w: row i of the kernel matrix vanishes
     S = X @ X.T / X.shape[1]
     diag = jnp.diag(S)
     k1, _ = arccos_moments(diag[:, None], diag[None, :], S)
@@ -167,11 +198,16 @@ def special_init(key, net: mlp.MLP, scale: float) -> list:
       constant function, so :math:`\Phi_0` does not grow with ``scale``;
     * :math:`W_l^0`, :math:`l \ge 3`: orthonormal columns (the :math:`Q` of a Gaussian matrix's QR),
       so :math:`\sigma_{\min}(W_l^0) = \|W_l^0\|_2 = 1`, which needs :math:`n_{l-1} \ge n_l` (the pyramid).
+
+    Raises ``TypeError`` for a bad ``key``, ``net`` or non-numeric ``scale``; ``ValueError`` for a ``scale``
+    that is not positive and finite, ``L < 3`` or a non-pyramidal topology.
     """
+    key = _v.key(key)
+    _v.net(net)
     if net.parameterization != "standard":
-        raise ValueError(f"special_init is for the standard parameterisation, got {net.parameterization!r}")
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale (of the first layer) must be a positive finite number, got {scale!r}")
+        raise ValueError(f"special_init is for the standard parameterisation, got net.parameterization = "
+                         f"{net.parameterization!r}")
+    scale = _v.positive_finite(scale, "scale (of the first layer)")
     if net.L < 3:
         raise ValueError(f"special_init needs L >= 3 layers (widths (d, n_1, n_2, ..., n_L)), got widths {net.widths}")
     for l in range(3, net.L + 1):
@@ -195,8 +231,18 @@ def norm_bounds(X_norm: float, lam_bar, sigma0: float, N: int, widths) -> list:
 
     :math:`\varphi_0 = \|X\|_F`, :math:`\varphi_l = \bar\lambda_l\varphi_{l-1} + |\sigma(0)|\sqrt{Nn_l}` for
     :math:`l < L` (as :math:`|\sigma(x)| \le |\sigma(0)| + |x|`), :math:`\varphi_L = \bar\lambda_L\varphi_{L-1}`.
+
+    Raises ``ValueError`` (``TypeError`` for non-numbers) for a negative or non-finite ``X_norm`` or
+    ``lam_bar`` entry, a non-finite ``sigma0``, a non-positive ``N`` or ``widths`` without ``L + 1`` entries.
     """
+    X_norm = _v.nonnegative_finite(X_norm, "X_norm")
+    lam_bar = _v.real_sequence(lam_bar, "lam_bar")
+    sigma0 = _v.finite(sigma0, "sigma0")
+    N = _v.integer(N, "N")
+    widths = _widths(widths)
     L = len(lam_bar)
+    if len(widths) != L + 1:
+        raise ValueError(f"widths must have len(lam_bar) + 1 = {L + 1} entries (d, n_1, ..., n_L), got {widths}")
     phi = [X_norm]
     for l in range(1, L + 1):
         offset = abs(sigma0) * math.sqrt(N * widths[l]) if l < L else 0.0
@@ -218,7 +264,14 @@ def smoothness_constant(phi, lam_bar, beta: float, Y_norm: float) -> float:
 
     Then :math:`\|\nabla\Phi(\theta) - \nabla\Phi(\theta')\| \le (K_L R + E_L P_L)\,t` with
     :math:`R = \|Y\|_F + \varphi_L \ge \|F_L - Y\|_F`.
+
+    Raises ``ValueError`` (``TypeError`` for non-numbers) for negative or non-finite entries, a ``phi`` without
+    ``len(lam_bar) + 1`` entries, a negative ``beta`` or ``Y_norm``.
     """
+    lam_bar = _v.real_sequence(lam_bar, "lam_bar")
+    phi = _v.real_sequence(phi, "phi", length=len(lam_bar) + 1)
+    beta = _v.nonnegative_finite(beta, "beta")
+    Y_norm = _v.nonnegative_finite(Y_norm, "Y_norm")
     L = len(lam_bar)
     E, K = 0.0, 0.0
     for l in range(1, L + 1):
@@ -239,7 +292,13 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float | None = None) -> Theor
     * H3: :math:`\eta \le 1/Q` (descent lemma). ``eta=None`` takes :math:`\eta = 1/Q`.
 
     When all hold, :math:`\Phi_k \le (1 - \eta\alpha)^k\Phi_0`: the guaranteed rate is :math:`\eta\alpha`.
+
+    ``params`` is a list or tuple of ``L`` weight matrices. Raises ``TypeError`` for a ``net`` that is not a
+    :class:`lib.mlp.MLP`, complex or ``None`` arrays and a non-numeric ``eta``; ``ValueError`` naming the
+    argument for the wrong parameterisation or activation, wrong shapes, ``X`` and ``Y`` with different
+    ``N``, NaN/inf entries, and an ``eta`` that is not ``None`` or positive and finite.
     """
+    _v.net(net)
     if net.parameterization != "standard":
         raise ValueError(
             f"the chapter 3 theorem is for the standard parameterisation, got net.parameterization = "
@@ -250,17 +309,17 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float | None = None) -> Theor
             "the chapter 3 theorem needs sigma' in [gamma, 1] with gamma > 0 and a Lipschitz sigma' "
             f"(lib.activations.SmoothLeakyReLU), got activation {net.activation!r}"
         )
-    X, Y = check_data(X, Y)
-    if Y.shape[1] != net.widths[-1]:
-        raise ValueError(f"Y must have n_L = {net.widths[-1]} columns, got shape {Y.shape}")
-    if eta is not None and not (np.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta (step size) must be None or a positive finite number, got {eta!r}")
-    mlp._check_params(net, params)
+    X, Y = _v.data(X, Y)
+    _v.output_columns(net, Y)
+    if eta is not None:
+        eta = _v.positive_finite(eta, "eta (step size)", or_none=True)
+    params = _v.params(net, params)
     N, L, gamma = X.shape[0], net.L, net.activation.gamma
     X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
     Y_norm = float(np.linalg.norm(np.asarray(Y, dtype=np.float64)))
     F = mlp.features(net, params, X)
     loss0 = float(train.square_loss(F[-1], Y))
+    _v.finite_measured({"||X||_F": X_norm, "||Y||_F": Y_norm, "Phi_0 (the initial loss)": loss0}, "X, Y or params")
     lam_F = linalg.sigma_min(F[1]) if net.widths[1] >= N else 0.0
     lam = [linalg.sigma_min(W) for W in params[2:]]
     W_norms0 = [linalg.spectral_norm(W) for W in params]
@@ -270,8 +329,9 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float | None = None) -> Theor
         topology_note = ""
     except ValueError as err:
         topology_note = str(err)
-    full_rank = not topology_note and lam_F > 0 and all(v > 0 for v in lam)
-    note0 = topology_note or ("F_1 or some W_l (l >= 3) is rank deficient at initialisation" if not full_rank else "")
+    full_rank = not topology_note and lam_F > 0 and X_norm > 0 and all(v > 0 for v in lam)
+    note0 = topology_note or ("X = 0: rho_1 = lam_F / (2 ||X||_F) is undefined" if X_norm == 0 else
+                              "F_1 or some W_l (l >= 3) is rank deficient at initialisation" if not full_rank else "")
     h0 = Hypothesis("H0", "pyramid, n_1 >= N, full rank", float(N), float(net.widths[1]), full_rank, note0)
     if not full_rank:
         failed = [Hypothesis(n, s, math.inf, r, False, "needs H0") for n, s, r in
@@ -293,7 +353,7 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float | None = None) -> Theor
     Q = smoothness_constant(phi, lam_bar, net.activation.beta, Y_norm)
     eta = 1.0 / Q if eta is None else float(eta)
     q.update(alpha=alpha, rho=rho, lam_bar=lam_bar, phi=phi, a=a, D=D, Q=Q, eta=eta)
-    h2_lhs = max(D[l] / rho[l] for l in range(2, L))
+    h2_lhs = max((D[l] / rho[l] for l in range(2, L)), default=0.0)  # L = 2: no layer l >= 3, H2 is vacuous
     hyps = (
         h0,
         Hypothesis("H1", "D_1 <= lam_F / (2 ||X||_F)", D[0], rho[0], D[0] <= rho[0],
@@ -313,10 +373,16 @@ def admissible_scale(key, net: mlp.MLP, X, Y, max_doublings: int = 60) -> float 
     H1 and H2 hold once the first layer is large enough: with :math:`W_2^0 = 0`,
     :math:`\Phi_0` does not depend on ``scale`` while :math:`D_1 \propto \text{scale}^{-3}`,
     :math:`\rho_1 \propto \text{scale}` and :math:`D_l \propto \text{scale}^{-2}` (:math:`l \ge 3`), up to lower-order terms.
+
+    Raises as :func:`theorem_check` and :func:`special_init`, ``ValueError`` for a non-pyramidal topology,
+    and ``TypeError``/``ValueError`` for a ``max_doublings`` that is not a non-negative integer.
     """
-    check_topology(net.widths, check_data(X)[0].shape[0])
-    if not isinstance(max_doublings, int) or max_doublings < 0:
-        raise ValueError(f"max_doublings must be a non-negative integer, got {max_doublings!r}")
+    key = _v.key(key)
+    _v.net(net)
+    X, Y = _v.data(X, Y)
+    _v.output_columns(net, Y)
+    check_topology(net.widths, X.shape[0])
+    max_doublings = _v.integer(max_doublings, "max_doublings", minimum=0)
     for j in range(max_doublings + 1):
         report = theorem_check(net, special_init(key, net, 2.0**j), X, Y)
         if all(h.holds for h in report.hypotheses[:3]):
@@ -342,11 +408,18 @@ def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> PyramidRun:
     * ``"W_moves"``: :math:`(\|W_l^k - W_l^0\|_2)_{l=1..L}`, shape ``(T+1, L)``;
     * ``"feature_moves"``: :math:`(\|F_l(\theta_k) - F_l(\theta_0)\|_F / \|F_l(\theta_0)\|_F)_{l=1..L-1}`,
       shape ``(T+1, L-1)``.
+
+    Raises as :func:`theorem_check` for bad ``net``, ``params0``, ``X``, ``Y`` and ``eta``; ``ValueError`` for
+    a non-pyramidal topology; ``TypeError``/``ValueError`` for a ``num_steps`` that is not a positive integer;
+    :class:`lib.train.DivergenceError` when the run diverges.
     """
-    X, Y = check_data(X, Y)
-    if Y.shape[1] != net.widths[-1]:
-        raise ValueError(f"Y must have n_L = {net.widths[-1]} columns, got shape {Y.shape}")
+    _v.net(net)
+    X, Y = _v.data(X, Y)
+    _v.output_columns(net, Y)
     check_topology(net.widths, X.shape[0])
+    params0 = _v.params(net, params0, "params0")
+    eta = _v.positive_finite(eta, "eta (step size)")
+    num_steps = _v.integer(num_steps, "num_steps")
     F0 = mlp.features(net, params0, X)[1:-1]
 
     def loss_fn(params):
@@ -365,7 +438,7 @@ def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> PyramidRun:
         "grad_W2": lambda p: jnp.linalg.norm(grad_fn(p)[1]),
         "pl_bound": pl_bound,
         "sigma_min_F1": lambda p: linalg.sigma_min(mlp.features(net, p, X)[1]),
-        "sigma_min_W": lambda p: jnp.stack([linalg.sigma_min(W) for W in p[2:]]),
+        "sigma_min_W": lambda p: jnp.stack([linalg.sigma_min(W) for W in p[2:]]) if net.L > 2 else jnp.zeros((0,)),
         "W_moves": lambda p: jnp.stack([linalg.spectral_norm(W - W0) for W, W0 in zip(p, params0)]),
         "feature_moves": feature_moves,
     }

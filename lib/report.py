@@ -11,6 +11,10 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
+
+from lib import _validate_theorems as _v
+
 __all__ = ["Hypothesis", "TheoremReport", "smallest_radii"]
 
 
@@ -69,10 +73,25 @@ def smallest_radii(trajectory, n: int, scale: float, max_iter: int = 2000):
     bounds grow with the radii. :math:`D` is increasing, so the iteration
     :math:`\rho \leftarrow D(\rho)` from :math:`\rho = 0` increases to the smallest fixed point when
     one exists; otherwise it grows without bound (beyond ``1e6 * scale``) or becomes infinite.
+
+    Raises ``TypeError`` for a ``trajectory`` that is not callable or a non-integer ``n``/``max_iter``;
+    ``ValueError`` for ``n < 1``, ``max_iter < 1``, a ``scale`` that is not positive and finite, and a
+    ``trajectory`` that does not return ``n`` real numbers or returns NaN.
     """
+    if not callable(trajectory):
+        raise TypeError(f"trajectory must be a function rho -> D(rho), got {trajectory!r}")
+    n = _v.integer(n, "n")
+    scale = _v.positive_finite(scale, "scale")
+    max_iter = _v.integer(max_iter, "max_iter")
     rho = [0.0] * n
     for _ in range(max_iter):
         new = trajectory(rho)
+        if isinstance(new, (str, bytes)) or np.ndim(new) != 1 or len(new) != n:
+            raise ValueError(f"trajectory(rho) must return {n} numbers D_1..D_{n}, got {new!r}")
+        if np.iscomplexobj(new):
+            raise TypeError(f"trajectory(rho) must return real numbers, got {new!r}")
+        if any(math.isnan(r) for r in new):
+            raise ValueError(f"trajectory(rho) returned NaN at rho = {rho}: D must be finite or +inf")
         if any(not math.isfinite(r) or r > 1e6 * scale for r in new):
             return None
         if all(abs(a - b) <= 1e-12 * max(abs(a), 1e-300) for a, b in zip(new, rho)):

@@ -8,6 +8,8 @@ import pytest
 from lib import data, kernels, lastlayer, linalg, mlp, train
 from lib.report import Hypothesis, TheoremReport
 
+from precision import tol
+
 
 @pytest.fixture(scope="module")
 def XY():
@@ -19,6 +21,7 @@ def XY():
     ((5, 16, 1), "standard", "he"), ((5, 7, 9, 3), "standard", "lecun"),
     ((5, 8, 8, 8, 2), "ntk", "ntk"), ((5, 12, 1), "standard", "zero_output"),
 ])
+@pytest.mark.float64  # agreement to 1e-10 is below float32 resolution; the next test is the float32 version
 def test_ntk_gram_closed_form_matches_jacobian_contraction_float64(XY, widths, par, scheme):
     X, _ = XY
     net = mlp.MLP(widths, par)
@@ -148,12 +151,14 @@ def test_run_records(XY):
     params = mlp.init(jax.random.key(8), net, "he")
     h = lastlayer.run(net, params, X, Y, 0.01, 5).history
     assert h.extras["W_norms"].shape == h.extras["grad_norms"].shape == h.extras["W_moves"].shape == (6, 3)
-    np.testing.assert_allclose(h.extras["W_norms"][0], [linalg.spectral_norm(W) for W in params], rtol=1e-8)
+    # traced: from the eigenvalues of the Gram matrix in the working precision; reference: float64 SVD
+    np.testing.assert_allclose(h.extras["W_norms"][0], [linalg.spectral_norm(W) for W in params], rtol=tol(1e-8, 1e-4))
     np.testing.assert_allclose(h.extras["W_moves"][0], 0.0, atol=1e-12)
     np.testing.assert_allclose(h.extras["sigma_min_F"][0], linalg.sigma_min(mlp.features(net, params, X)[-2]),
-                               rtol=1e-8)
+                               rtol=tol(1e-8, 1e-3))
     g = jax.grad(lambda p: train.square_loss(mlp.apply(net, p, X), Y))(params)
-    np.testing.assert_allclose(h.extras["grad_norms"][0], [float(jnp.linalg.norm(x)) for x in g], rtol=1e-10)
+    np.testing.assert_allclose(h.extras["grad_norms"][0], [float(jnp.linalg.norm(x)) for x in g],
+                               rtol=tol(1e-10, 1e-5))
 
 
 def test_report_table_formats_every_row():
