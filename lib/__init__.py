@@ -10,6 +10,7 @@ Each module holds one idea of the book:
 * :mod:`lib.kernels`: empirical NTK, analytic ReLU kernels, Du et al.'s :math:`H^\\infty`;
 * :mod:`lib.lastlayer`: chapter 2's theorem, tracked through the last hidden layer;
 * :mod:`lib.implicit`: deep ReLU implicit networks: equilibrium solvers, implicit differentiation, kernels;
+* :mod:`lib.implicit_theorem`: chapter 4's convergence theorem (gradient descent and flow) and its run records;
 * :mod:`lib.deq`: deep equilibrium linear models, their effective weight and preconditioner;
 * :mod:`lib.trust_region`: trust-region Newton with a metric (exact and Steihaug-CG subproblems);
 * :mod:`lib.report`: the report format of every theorem check;
@@ -19,15 +20,16 @@ Each module holds one idea of the book:
 * :mod:`lib.rates`: linear-rate bounds, measured rates, log-log slopes;
 * :mod:`lib.plotting`: the house style and measured-against-predicted plots;
 * :mod:`lib.printing`: numbers printed to the digits that survive another CPU;
-* :mod:`lib.explore`: the functions behind the chapters' interactive explorers.
+* :mod:`lib.explore`: the functions behind the chapters' interactive explorers;
+* :mod:`lib.frames`: explorers precomputed on a grid, which respond in the static page without a kernel.
 """
 from lib import activations, data, linalg, rates, report, sweep, train, trust_region
 from lib import deq, implicit, kernels, mlp, twolayer
-from lib import explore, lastlayer, plotting, printing, pyramid
+from lib import explore, frames, implicit_theorem, lastlayer, plotting, printing, pyramid
 
 __all__ = [
-    "activations", "data", "deq", "explore", "implicit", "kernels", "lastlayer", "linalg", "mlp", "plotting",
-    "printing", "pyramid",
+    "activations", "data", "deq", "explore", "frames", "implicit", "implicit_theorem", "kernels", "lastlayer",
+    "linalg", "mlp", "plotting", "printing", "pyramid",
     "rates", "report", "sweep", "train", "trust_region", "twolayer",
 ]
 __version__ = "0.1.0"
