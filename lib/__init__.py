@@ -18,14 +18,16 @@ Each module holds one idea of the book:
 * :mod:`lib.linalg`: smallest eigenvalues and singular values in float64;
 * :mod:`lib.rates`: linear-rate bounds, measured rates, log-log slopes;
 * :mod:`lib.plotting`: the house style and measured-against-predicted plots;
-* :mod:`lib.explore`: the functions behind the chapters' interactive explorers.
+* :mod:`lib.explore`: the functions behind the chapters' interactive explorers;
+* :mod:`lib.check`: self-checks that tell a reader whether an exercise's answer is right.
 """
 from lib import activations, data, linalg, rates, report, sweep, train, trust_region
 from lib import deq, implicit, kernels, mlp, twolayer
 from lib import explore, lastlayer, plotting, pyramid
+from lib import check
 
 __all__ = [
-    "activations", "data", "deq", "explore", "implicit", "kernels", "lastlayer", "linalg", "mlp", "plotting",
+    "activations", "check", "data", "deq", "explore", "implicit", "kernels", "lastlayer", "linalg", "mlp", "plotting",
     "pyramid",
     "rates", "report", "sweep", "train", "trust_region", "twolayer",
 ]
