@@ -192,6 +192,38 @@ def _path_length_bound(A, y):
     return math.sqrt(8.0 * loss0 / linalg.lam_min(A64 @ A64.T))
 
 
+def _parallel_lam0(X, u, eps_list):
+    """Chapter 1: lambda_0 = lam_min(H^infinity) with row 2 of X replaced by (x_1 + eps u) / ||x_1 + eps u||."""
+    from lib import kernels, linalg
+    X64, u64 = np.asarray(X, dtype=np.float64), np.asarray(u, dtype=np.float64)
+    out = []
+    for eps in eps_list:
+        x2 = X64[0] + eps * u64
+        X2 = X64.copy()
+        X2[1] = x2 / np.linalg.norm(x2)
+        out.append(linalg.lam_min(kernels.du_gram(X2)))
+    return np.array(out)
+
+
+def _underparam_lam_plus(A):
+    """Chapter 1: the smallest non-zero eigenvalue of A A^T for a tall A of full column rank, lam_min(A^T A)."""
+    from lib import linalg
+    A64 = np.asarray(A, dtype=np.float64)
+    return linalg.lam_min(A64.T @ A64)
+
+
+def _zero_output_step(net, params, X, Y, eta):
+    """Chapter 2: the network's output after one gradient step from a zero output layer, taken by lib.train."""
+    from lib import mlp, train
+    params1, _ = train.gradient_descent(lambda p: train.square_loss(mlp.apply(net, p, X), Y), params, eta, 1)
+    return np.asarray(mlp.apply(net, params1, X))
+
+
+def _sigma_norm_sup(m):
+    """Chapter 5: the supremum sqrt(m) of ||sigma(A)||_2 over A in R^(m x m)."""
+    return math.sqrt(m)
+
+
 def _output_pl_constant(F):
     """Chapter 2: sigma_min(F)^2, the output layer's PL constant when F has at least as many columns as rows."""
     from lib import linalg
@@ -253,10 +285,23 @@ def _deq_rate(Phi, Y, gamma, eta):
 #:
 #: :meta hide-value:
 EXERCISES: dict[str, Exercise] = {
+    "ex-parallel": Exercise(
+        "value", _parallel_lam0, None, 1e-6, 1e-12,
+        "replace row 2 (index 1) of X by the unit vector along x_1 + eps u, with u orthogonal to x_1; lambda_0 "
+        "is the smallest eigenvalue of kernels.du_gram of the new data, one value per eps.",
+        "ch1"),
+    "ex-underparam": Exercise(
+        "value", _underparam_lam_plus, None, 1e-6, 0.0,
+        "A A^T is singular now; its smallest non-zero eigenvalue is also an eigenvalue of A^T A.",
+        "ch1"),
     "ex-path-length": Exercise(
         "value", _path_length_bound, None, 1e-6, 0.0,
         "Phi_0 is the loss at w_0 = 0 and mu the PL constant of Section 1.1; the bound does not depend on eta.",
         "ch1"),
+    "ex-zero-output": Exercise(
+        "value", _zero_output_step, None, 1e-10, 1e-14,
+        "compute eta F F^T Y with F the last hidden features of the initial parameters (mlp.features(...)[-2]).",
+        "ch2"),
     "ex-pl-several-outputs-code": Exercise(
         "function", _output_pl_constant, _output_pl_tests, 1e-8, 1e-12,
         "the PL constant is the smallest eigenvalue of F F^T, the square of the smallest singular value.",
@@ -269,6 +314,10 @@ EXERCISES: dict[str, Exercise] = {
         "function", _equilibrium, _equilibrium_tests, 1e-8, 1e-10,
         "iterate Z <- relu(Z A_t^T + B) from Z = 0 until the change is below 1e-13 of Z, not a fixed number of times.",
         "ch4"),
+    "ex-sigma-norm": Exercise(
+        "value", _sigma_norm_sup, None, 1e-6, 0.0,
+        "make one row of A much larger than the others: every column of sigma(A) then puts its mass on that row.",
+        "ch5"),
     "ex-deq-rate": Exercise(
         "value", _deq_rate, None, 1e-6, 0.0,
         "lambda^+ is the smallest non-zero eigenvalue of Phi^T Phi (count eigenvalues below 1e-10 of the largest "
@@ -288,6 +337,8 @@ def exercise(label: str, value, *inputs: Any) -> Verdict:
     if not isinstance(label, str) or label not in EXERCISES:
         raise ValueError(f"label must be one of {sorted(EXERCISES)}, got {label!r}")
     ex = EXERCISES[label]
+    if value is None:  # not answered yet: no need for the reference (its inputs may be placeholders too)
+        return Verdict(False, f"No answer yet: replace None by your {'function' if ex.kind == 'function' else 'answer'}.")
     if ex.kind == "function":
         if inputs:
             raise ValueError(f"inputs: exercise {label!r} checks a function on its own test inputs; "

@@ -69,7 +69,17 @@ def test_every_exercise_accepts_its_reference_and_rejects_a_perturbation():
     rng = np.random.default_rng(0)
     A, y = rng.standard_normal((5, 9)), rng.standard_normal(5)
     Phi, Y = rng.standard_normal((12, 4)), np.eye(3)[rng.integers(0, 3, 12)]
-    value_inputs = {"ex-path-length": (A, y), "ex-deq-rate": (Phi, Y, 0.5, 0.01)}
+    import jax
+    from lib import mlp
+    Xs = rng.standard_normal((5, 4))
+    Xs /= np.linalg.norm(Xs, axis=1, keepdims=True)
+    u = rng.standard_normal(4)
+    u -= (u @ Xs[0]) * Xs[0]
+    net = mlp.MLP((4, 6, 8, 1))
+    value_inputs = {"ex-path-length": (A, y), "ex-deq-rate": (Phi, Y, 0.5, 0.01),
+                    "ex-parallel": (Xs, u / np.linalg.norm(u), [1.0, 0.1]), "ex-underparam": (A.T,),
+                    "ex-zero-output": (net, mlp.init(jax.random.key(0), net, "zero_output"), Xs, Xs[:, :1], 0.01),
+                    "ex-sigma-norm": (16,)}
     for label, ex in check.EXERCISES.items():
         if ex.kind == "value":
             ref = ex.reference(*value_inputs[label])
@@ -79,6 +89,12 @@ def test_every_exercise_accepts_its_reference_and_rejects_a_perturbation():
             assert check.exercise(label, ex.reference), label
             v = check.exercise(label, lambda *args, _f=ex.reference: 1.01 * np.asarray(_f(*args)))
         assert not v and ex.hint in str(v), (label, str(v))
+
+
+def test_exercise_without_an_answer_needs_no_inputs():
+    for label in check.EXERCISES:
+        v = check.exercise(label, None, None, None)
+        assert not v and str(v).startswith("No answer yet"), label
 
 
 def test_the_references_are_the_chapters_quantities():
