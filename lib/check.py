@@ -256,6 +256,26 @@ def _weak_pl_tests():
     return tests
 
 
+def _square_layer_medians(key, d, activation):
+    """Chapter 3: median of sigma_min(W_3^0) over LeCun draws fold_in(key, s), s < 20, for (d,16,16,1) and (d,16,16,16,1)."""
+    import jax
+    from lib import linalg, mlp
+    medians = []
+    for widths in [(d, 16, 16, 1), (d, 16, 16, 16, 1)]:
+        net = mlp.MLP(widths, activation=activation)
+        medians.append(np.median([linalg.sigma_min(mlp.init(jax.random.fold_in(key, s), net, "lecun")[2])
+                                  for s in range(20)]))
+    return np.array(medians)
+
+
+def _neumann_worst(A_t, Z, B):
+    """Chapter 4: max over samples i of ||(I - D_i A_t)^(-1)||_2, D_i the activation pattern at the equilibrium."""
+    A64, Z64, B64 = (np.asarray(v, dtype=np.float64) for v in (A_t, Z, B))
+    eye = np.eye(A64.shape[0])
+    return max(np.linalg.norm(np.linalg.inv(eye - np.diag((Z64[i] @ A64.T + B64[i] > 0).astype(float)) @ A64), 2)
+               for i in range(Z64.shape[0]))
+
+
 def _equilibrium(A_t, B):
     """Chapter 4: the equilibrium Z = relu(Z A_t^T + B), by lib's solver."""
     from lib import implicit
@@ -298,6 +318,11 @@ EXERCISES: dict[str, Exercise] = {
         "value", _path_length_bound, None, 1e-6, 0.0,
         "Phi_0 is the loss at w_0 = 0 and mu the PL constant of Section 1.1; the bound does not depend on eta.",
         "ch1"),
+    "ex-square": Exercise(
+        "value", _square_layer_medians, None, 1e-8, 0.0,
+        "W_3^0 is params[2] of mlp.init(jax.random.fold_in(k_ex, s), net, 'lecun') for s = 0, ..., 19; give the two "
+        "medians in the order of the exercise.",
+        "ch3"),
     "ex-zero-output": Exercise(
         "value", _zero_output_step, None, 1e-10, 1e-14,
         "compute eta F F^T Y with F the last hidden features of the initial parameters (mlp.features(...)[-2]).",
@@ -310,6 +335,11 @@ EXERCISES: dict[str, Exercise] = {
         "function", _weak_pl_constant, _weak_pl_tests, 1e-6, 1e-14,
         "F_1 is the activation applied to X W_1; the product runs over W_3, ..., W_L; gamma has power L - 2.",
         "ch3"),
+    "ex-neumann": Exercise(
+        "value", _neumann_worst, None, 1e-8, 0.0,
+        "D_i = diag(1{A_t z_i + b_i > 0}) at sample i's equilibrium; take the spectral norm of the inverse, then the "
+        "largest over the samples.",
+        "ch4"),
     "ex-plain-iteration": Exercise(
         "function", _equilibrium, _equilibrium_tests, 1e-8, 1e-10,
         "iterate Z <- relu(Z A_t^T + B) from Z = 0 until the change is below 1e-13 of Z, not a fixed number of times.",

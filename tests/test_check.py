@@ -71,6 +71,7 @@ def test_every_exercise_accepts_its_reference_and_rejects_a_perturbation():
     Phi, Y = rng.standard_normal((12, 4)), np.eye(3)[rng.integers(0, 3, 12)]
     import jax
     from lib import mlp
+    from lib.activations import SmoothLeakyReLU
     Xs = rng.standard_normal((5, 4))
     Xs /= np.linalg.norm(Xs, axis=1, keepdims=True)
     u = rng.standard_normal(4)
@@ -79,7 +80,9 @@ def test_every_exercise_accepts_its_reference_and_rejects_a_perturbation():
     value_inputs = {"ex-path-length": (A, y), "ex-deq-rate": (Phi, Y, 0.5, 0.01),
                     "ex-parallel": (Xs, u / np.linalg.norm(u), [1.0, 0.1]), "ex-underparam": (A.T,),
                     "ex-zero-output": (net, mlp.init(jax.random.key(0), net, "zero_output"), Xs, Xs[:, :1], 0.01),
-                    "ex-sigma-norm": (16,)}
+                    "ex-sigma-norm": (16,),
+                    "ex-square": (jax.random.key(3), 16, SmoothLeakyReLU(gamma=0.5)),
+                    "ex-neumann": (0.5 * np.eye(4)[::-1], np.abs(rng.standard_normal((3, 4))), rng.standard_normal((3, 4)))}
     for label, ex in check.EXERCISES.items():
         if ex.kind == "value":
             ref = ex.reference(*value_inputs[label])
