@@ -31,7 +31,7 @@ bench: $(VENV)/.installed
 # Regenerate the student versions of the assignments (assignments/release/, committed and linked
 # from book/teaching.md) from their sources; tests/test_assignments.py checks they are in sync.
 release: $(VENV)/.installed
-	cd assignments && db=$$(mktemp -d) && PATH="$(CURDIR)/$(BIN):$$PATH" $(CURDIR)/$(BIN)/python -m nbgrader \
+	cd assignments && db=$$(mktemp -d) && PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/python -m nbgrader \
 		generate_assignment "ch*" --force --CourseDirectory.db_url=sqlite:///$$db/gradebook.db && rm -rf $$db
 
 # Regenerate the exact pins from requirements.in: the newest releases that work together.

@@ -216,7 +216,7 @@ def _zero_output_step(net, params, X, Y, eta):
     """Chapter 2: the network's output after one gradient step from a zero output layer, taken by lib.train."""
     from lib import mlp, train
     params1, _ = train.gradient_descent(lambda p: train.square_loss(mlp.apply(net, p, X), Y), params, eta, 1)
-    return np.asarray(mlp.apply(net, params1, X))
+    return np.asarray(mlp.apply(net, params1, X))  # in the precision of the reader's params, as their answer
 
 
 def _sigma_norm_sup(m):
@@ -278,9 +278,11 @@ def _neumann_worst(A_t, Z, B):
 
 def _equilibrium(A_t, B):
     """Chapter 4: the equilibrium Z = relu(Z A_t^T + B), by lib's solver."""
+    import jax
     from lib import implicit
     cfg = implicit.SolverConfig(tol=1e-13, max_iter=10_000)
-    return np.asarray(implicit.solve_equilibrium(np.asarray(A_t, np.float64), np.asarray(B, np.float64), cfg)[0])
+    with jax.enable_x64(True):  # the reference is float64 whatever the reader's setting (tol 1e-13)
+        return np.asarray(implicit.solve_equilibrium(np.asarray(A_t, np.float64), np.asarray(B, np.float64), cfg)[0])
 
 
 def _equilibrium_tests():

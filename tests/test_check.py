@@ -100,6 +100,7 @@ def test_exercise_without_an_answer_needs_no_inputs():
         assert not v and str(v).startswith("No answer yet"), label
 
 
+@pytest.mark.float64
 def test_the_references_are_the_chapters_quantities():
     rng = np.random.default_rng(1)
     A, y = rng.standard_normal((4, 7)), rng.standard_normal(4)
