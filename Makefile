@@ -10,7 +10,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test bench pins clean
+.PHONY: book test bench pins release clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python >= 3.11 needed, found {sys.version.split()[0]}: set PYTHON=python3.11"'
@@ -40,6 +40,12 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/ntk_closed_form.py
 	$(BIN)/python benchmarks/trust_region.py
 	$(BIN)/python benchmarks/implicit_solvers.py
+
+# Regenerate the student versions of the assignments (assignments/release/, committed and linked
+# from book/teaching.md) from their sources; tests/test_assignments.py checks they are in sync.
+release: $(VENV)/.installed
+	cd assignments && db=$$(mktemp -d) && PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/python -m nbgrader \
+		generate_assignment "ch*" --force --CourseDirectory.db_url=sqlite:///$$db/gradebook.db && rm -rf $$db
 
 # Regenerate the exact pins from requirements.in: the newest releases that work together.
 pins:

@@ -21,14 +21,16 @@ Each module holds one idea of the book:
 * :mod:`lib.plotting`: the house style and measured-against-predicted plots;
 * :mod:`lib.printing`: numbers printed to the digits that survive another CPU;
 * :mod:`lib.explore`: the functions behind the chapters' interactive explorers;
-* :mod:`lib.frames`: explorers precomputed on a grid, which respond in the static page without a kernel.
+* :mod:`lib.frames`: explorers precomputed on a grid, which respond in the static page without a kernel;
+* :mod:`lib.check`: self-checks that tell a reader whether an exercise's answer is right.
 """
 from lib import activations, data, linalg, rates, report, sweep, train, trust_region
 from lib import deq, implicit, kernels, mlp, twolayer
 from lib import explore, frames, implicit_theorem, lastlayer, plotting, printing, pyramid
+from lib import check
 
 __all__ = [
-    "activations", "data", "deq", "explore", "frames", "implicit", "implicit_theorem", "kernels", "lastlayer",
+    "activations", "check", "data", "deq", "explore", "frames", "implicit", "implicit_theorem", "kernels", "lastlayer",
     "linalg", "mlp", "plotting", "printing", "pyramid",
     "rates", "report", "sweep", "train", "trust_region", "twolayer",
 ]
