@@ -1,4 +1,10 @@
-"""Shared test set-up: the pass's precision (float64 unless LIB_X64=0), deterministic hypothesis, Agg matplotlib."""
+"""Shared test set-up: the pass's precision (float64 unless LIB_X64=0), deterministic hypothesis, Agg matplotlib, the strict build once per session."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -27,11 +33,6 @@ def pytest_collection_modifyitems(config, items):
 
 
 # --- the strict build, once per session (tests/test_build.py checks it, tests/test_site.py browses it) ---
-import os  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
 
 
 @pytest.fixture(scope="session")
