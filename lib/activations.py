@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 
-from lib._validate_core import as_real, real_dtype
+from lib import _validate as V
 
 __all__ = ["ReLU", "SmoothLeakyReLU"]
 
@@ -29,7 +29,7 @@ class ReLU:
     gamma: float = 0.0  # lower bound of sigma' (none)
 
     def __post_init__(self):
-        gamma = as_real(self.gamma, "gamma (lower bound of relu')", what="0 (relu' has no positive lower bound)")
+        gamma = V.real(self.gamma, "gamma (lower bound of relu')", what="0 (relu' has no positive lower bound)")
         if gamma != 0.0:
             raise ValueError(
                 f"gamma (lower bound of relu') must be 0: relu' has no positive lower bound, got {self.gamma!r}; "
@@ -39,12 +39,12 @@ class ReLU:
 
     def __call__(self, x):
         """:math:`\max(x, 0)`; ``TypeError`` for a complex or non-numeric ``x``."""
-        real_dtype(x, "x")
+        V.real_dtype(x, "x")
         return jax.nn.relu(x)
 
     def derivative(self, x):
         r""":math:`\mathbb 1\{x > 0\}` (0 at 0, as JAX's gradient of relu); ``TypeError`` for a complex ``x``."""
-        real_dtype(x, "x")
+        V.real_dtype(x, "x")
         if not hasattr(x, "dtype"):
             x = jnp.asarray(x)
         return (x > 0).astype(jnp.result_type(x))
@@ -59,9 +59,9 @@ class SmoothLeakyReLU:
 
     def __post_init__(self):
         # stored as Python floats, so the activation stays hashable (a static jit argument)
-        gamma = as_real(self.gamma, "gamma (lower bound of sigma')", what="lie in (0, 1)",
+        gamma = V.real(self.gamma, "gamma (lower bound of sigma')", what="lie in (0, 1)",
                         low=0.0, high=1.0, low_open=True, high_open=True)
-        beta = as_real(self.beta, "beta (Lipschitz constant of sigma')", what="positive and finite",
+        beta = V.real(self.beta, "beta (Lipschitz constant of sigma')", what="positive and finite",
                        low=0.0, low_open=True)
         if not isinstance(self.gamma, float):
             object.__setattr__(self, "gamma", gamma)
@@ -75,11 +75,11 @@ class SmoothLeakyReLU:
 
     def __call__(self, x):
         """:math:`\sigma(x)`; ``TypeError`` for a complex or non-numeric ``x``."""
-        real_dtype(x, "x")
+        V.real_dtype(x, "x")
         c = self.sharpness
         return self.gamma * x + (1.0 - self.gamma) * jax.nn.softplus(c * x) / c
 
     def derivative(self, x):
         """:math:`\sigma'(x)`; ``TypeError`` for a complex or non-numeric ``x``."""
-        real_dtype(x, "x")
+        V.real_dtype(x, "x")
         return self.gamma + (1.0 - self.gamma) * jax.nn.sigmoid(self.sharpness * x)

@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lib._validate_core import as_int, as_real, check_key, option, real_array, real_dtype
+from lib import _validate as V
 
 __all__ = [
     "Dataset",
@@ -90,7 +90,7 @@ def check_data(X, Y=None, *, min_angle: float | None = None, unit_norm: bool = F
     is the name of ``X`` in the messages (``"X1"`` for a kernel's first argument). Inside
     ``jit`` only the static (shape, dtype) checks run.
     """
-    X = real_array(X, name)
+    X = V.array(X, name, nonempty=False, finite=False)
     if X.ndim != 2:
         raise ValueError(f"{name} must be a 2-d array (N, d), got shape {X.shape}")
     if X.shape[0] == 0 or X.shape[1] == 0:
@@ -106,7 +106,7 @@ def check_data(X, Y=None, *, min_angle: float | None = None, unit_norm: bool = F
                 f"normalise with {name} / ||x_i|| first"
             )
     if min_angle is not None and _concrete(X):
-        min_angle = as_real(min_angle, "min_angle", what="lie in [0, pi/2] radians", low=0.0, high=np.pi / 2)
+        min_angle = V.real(min_angle, "min_angle", what="lie in [0, pi/2] radians", low=0.0, high=np.pi / 2)
         angle = min_pairwise_angle(X)
         if angle < min_angle or (min_angle == 0.0 and angle == 0.0):
             raise ValueError(
@@ -115,7 +115,7 @@ def check_data(X, Y=None, *, min_angle: float | None = None, unit_norm: bool = F
             )
     if Y is None:
         return X, None
-    Y = real_array(Y, "Y")
+    Y = V.array(Y, "Y", nonempty=False, finite=False)
     if Y.ndim == 1:
         Y = Y[:, None]
     if Y.ndim != 2:
@@ -146,11 +146,11 @@ def sphere_points(key, N: int, d: int, min_angle: float = 0.0, max_draws: int = 
     ``min_angle`` or ``max_draws`` raise ``ValueError`` (``TypeError`` for
     ``None``/strings/complex), a ``key`` that is not a JAX key ``TypeError``.
     """
-    check_key(key)
-    N = as_int(N, "N")
-    d = as_int(d, "d")
-    min_angle = as_real(min_angle, "min_angle", what="lie in [0, pi/2] radians", low=0.0, high=np.pi / 2)
-    max_draws = as_int(max_draws, "max_draws")
+    V.key(key)
+    N = V.integer(N, "N")
+    d = V.integer(d, "d")
+    min_angle = V.real(min_angle, "min_angle", what="lie in [0, pi/2] radians", low=0.0, high=np.pi / 2)
+    max_draws = V.integer(max_draws, "max_draws")
     if min_angle == 0.0:
         G = jax.random.normal(key, (N, d))
         return G / jnp.linalg.norm(G, axis=1, keepdims=True)
@@ -234,11 +234,11 @@ def teacher_labels(key, X, width: int = 64, depth: int = 2, n_out: int = 1):
     """
     from lib import mlp
 
-    check_key(key)
+    V.key(key)
     X, _ = check_data(X)
-    depth = as_int(depth, "depth", what="be >= 1 (an integer)")
-    width = as_int(width, "width")
-    n_out = as_int(n_out, "n_out")
+    depth = V.integer(depth, "depth", what="be >= 1 (an integer)")
+    width = V.integer(width, "width")
+    n_out = V.integer(n_out, "n_out")
     if X.shape[0] < 2:
         raise ValueError(
             f"X must have at least N = 2 rows for teacher labels, got shape {X.shape}: "
@@ -278,11 +278,11 @@ def _as_dataset(images, target, classes, n, key, targets, name) -> Dataset:
         classes = tuple(range(max(n_classes, 2)))
     if isinstance(classes, (str, bytes)) or not np.iterable(classes):
         raise TypeError(f"classes must be a sequence of integer labels of {name}, got {classes!r}")
-    classes = tuple(as_int(c, "classes", minimum=0, what=f"a sequence of integer labels of {name}")
+    classes = tuple(V.integer(c, "classes", minimum=0, what=f"a sequence of integer labels of {name}")
                     for c in classes)
     if len(classes) < 2 or len(set(classes)) != len(classes) or not set(classes) <= set(range(max(n_classes, 10))):
         raise ValueError(f"classes must be at least two distinct labels of {name}, got {classes}")
-    option(targets, "targets", ("onehot", "pm1"))
+    V.option(targets, "targets", ("onehot", "pm1"))
     if targets == "pm1" and len(classes) != 2:
         raise ValueError(f"targets='pm1' needs exactly two classes, got {classes}")
     keep = np.isin(target, classes)
@@ -291,8 +291,8 @@ def _as_dataset(images, target, classes, n, key, targets, name) -> Dataset:
     if n is not None:
         if key is None:
             raise ValueError(f"{name}(n=...) draws a random subset: pass key=jax.random.key(...)")
-        check_key(key)
-        n = as_int(n, "n", minimum=-2**63, what=f"be an integer in [2, {len(labels)}] for classes {classes}")
+        V.key(key)
+        n = V.integer(n, "n", minimum=-2**63, what=f"be an integer in [2, {len(labels)}] for classes {classes}")
         if not 2 <= n <= len(labels):
             raise ValueError(
                 f"n must lie in [2, {len(labels)}] for classes {classes}, got {n}"
@@ -412,7 +412,7 @@ def mnist_like(root, split: str = "train", classes=None, n: int | None = None, k
     different number of images and labels, labels that are not integers) raise
     ``ValueError``; other arguments are checked as in :func:`digits`.
     """
-    option(split, "split", ("train", "test"))
+    V.option(split, "split", ("train", "test"))
     where = (f"Put the four standard {name} IDX files in that folder, or pass root= the folder that "
              "holds them.")
     img_stem, lab_stem = _IDX_FILES[split]
@@ -438,7 +438,7 @@ def cifar10(root, split: str = "train", classes=None, n: int | None = None, key=
     import pickle
     from pathlib import Path
 
-    option(split, "split", ("train", "test"))
+    V.option(split, "split", ("train", "test"))
     if not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"root must be a folder path (str or pathlib.Path), got {root!r}")
     files = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]

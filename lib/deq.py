@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lib import _validate_solvers as V
+from lib import _validate as V
 from lib import linalg, train
 from lib.trust_region import solve_subproblem_exact
 
@@ -54,9 +54,9 @@ def check_gamma(gamma) -> float:
     Python and NumPy numbers and 0-d arrays are accepted; a string, None or complex number raises ``TypeError``.
     """
     if V.is_traced(gamma):
-        return V.scalar(gamma, "gamma", "")
+        return V.real(gamma, "gamma")
     try:
-        g = V.scalar(gamma, "gamma", "", lo=0.0, hi=1.0)
+        g = V.real(gamma, "gamma", low=0.0, low_open=True, high=1.0, high_open=True)
     except ValueError:
         raise ValueError(f"gamma must lie in the open interval (0, 1), got {gamma!r}") from None
     except TypeError:
@@ -107,14 +107,14 @@ def _targets(Y, N, m_y):
 def init(key, m: int, m_y: int, scale: float = 1.0) -> DEQParams:
     r"""Random initial parameters: :math:`A` and :math:`B` with :math:`\mathcal N(0, \mathrm{scale}^2/m)` entries.
 
-    Raises ``ValueError`` unless ``m``, ``m_y`` are positive integers and ``scale`` a non-negative finite
-    number; ``TypeError`` when ``key`` is not a PRNG key.
+    Raises ``ValueError`` unless ``m``, ``m_y`` are positive and ``scale`` a non-negative finite number;
+    ``TypeError`` when ``m`` or ``m_y`` is not an integer or ``key`` is not a PRNG key.
     """
     try:
-        m, m_y = V.count(m, "m"), V.count(m_y, "m_y")
+        m, m_y = V.integer(m, "m"), V.integer(m_y, "m_y")
     except (TypeError, ValueError) as err:
         raise type(err)(f"m and m_y must be positive integers, got m={m!r}, m_y={m_y!r}") from None
-    scale = V.scalar(scale, "scale", "standard deviation times sqrt(m)", lo=0.0, lo_open=False)
+    scale = V.real(scale, "scale (standard deviation times sqrt(m))", low=0.0, low_open=False)
     ka, kb = jax.random.split(V.key(key))
     s = scale / np.sqrt(m)
     return DEQParams(s * jax.random.normal(ka, (m, m)), s * jax.random.normal(kb, (m_y, m)))
@@ -128,7 +128,7 @@ def random_features(key, X, m: int):
     Raises ``ValueError`` unless ``X`` is a non-empty finite ``(N, d)`` array and ``m`` a positive
     integer; ``TypeError`` for complex ``X`` or a ``key`` that is not a PRNG key."""
     V.key(key)
-    m = V.count(m, "m", "width")
+    m = V.integer(m, "m (width)")
     X = V.array(X, "X", ndim=2, shape_hint="(N, d)")
     R = jax.random.normal(key, (X.shape[1], m)) / np.sqrt(X.shape[1])
     return X @ R
@@ -171,8 +171,8 @@ def equilibrium_iterate(params: DEQParams, Phi, gamma: float, tol: float | None 
     params, Phi, _ = _check(params, Phi)
     gamma = check_gamma(gamma)
     tol = V.default_tol(tol, Phi.dtype, 1e-12)
-    tol = V.positive(tol, "tol", "relative residual")
-    max_iter = V.count(max_iter, "max_iter", "iteration cap")
+    tol = V.real(tol, "tol (relative residual)", low=0.0, low_open=True)
+    max_iter = V.integer(max_iter, "max_iter (iteration cap)")
     S = gamma * sigma(params.A).T
 
     def cond(state):
@@ -327,8 +327,8 @@ def trust_region_shadow(params0: DEQParams, Phi, Y, gamma: float, eta: float, nu
     """
     params0, Phi, Y = _check(params0, Phi, Y)
     gamma = check_gamma(gamma)
-    eta = V.positive(eta, "eta", "step size")
-    num_steps = V.count(num_steps, "num_steps")
+    eta = V.real(eta, "eta (step size)", low=0.0, low_open=True)
+    num_steps = V.integer(num_steps, "num_steps")
     m_y, m = params0.B.shape
     H = jnp.kron(jnp.eye(m_y, dtype=Phi.dtype), Phi.T @ Phi)  # Hessian of L0 in row-major vec(W)
     grad = jax.grad(loss)
@@ -376,7 +376,7 @@ def shallow_constants(Phi, Y, rtol: float = 1e-10) -> ShallowConstants:
     Raises ``ValueError`` naming the argument for wrong ranks, different ``N``, empty or non-finite
     input, an ``rtol`` outside (0, 1), or ``Phi = 0`` (no non-zero eigenvalue); ``TypeError`` for complex input.
     """
-    rtol = V.scalar(rtol, "rtol", "relative eigenvalue cut-off", lo=0.0, hi=1.0)
+    rtol = V.real(rtol, "rtol (relative eigenvalue cut-off)", low=0.0, low_open=True, high=1.0, high_open=True)
     Phi = V.array(Phi, "Phi", ndim=2, shape_hint="(N, m)")
     Y = V.array(Y, "Y", ndim=(1, 2), shape_hint="(N, m_y)")
     Phi64, Y64 = np.asarray(Phi, dtype=np.float64), np.asarray(Y, dtype=np.float64)

@@ -14,7 +14,7 @@ import numpy as np
 
 from lib import data, deq, implicit, kernels, lastlayer, linalg, mlp, pyramid, rates, train, twolayer
 from lib import implicit_theorem
-from lib import _validate_theorems as _v
+from lib import _validate as V
 from lib.activations import SmoothLeakyReLU
 from lib.plotting import loss_vs_bound
 
@@ -51,14 +51,14 @@ def _sphere_teacher(N: int, d: int, min_angle: float, seed: int):
 
 def _data_args(N: int, d: int, min_angle: float, seed: int) -> tuple:
     """The data explorers' arguments, checked and converted (hashable, for the caches)."""
-    angle = _v.finite(min_angle, "min_angle")
+    angle = V.real(min_angle, "min_angle")
     if not 0.0 <= angle <= np.pi / 2:
         raise ValueError(f"min_angle must lie in [0, pi/2] radians, got {min_angle!r}")
-    return _v.integer(N, "N"), _v.integer(d, "d"), angle, _seed(seed)
+    return V.integer(N, "N"), V.integer(d, "d"), angle, _seed(seed)
 
 
 def _seed(seed) -> int:
-    return _v.integer(seed, "seed", minimum=None)
+    return V.integer(seed, "seed", minimum=None)
 
 
 def _topology(topology) -> tuple:
@@ -98,8 +98,8 @@ def two_layer(width: int = 1000, eta: float = 1.0, num_steps: int = 300, seed: i
     ``TypeError``/``ValueError`` naming the argument for a non-integer or non-positive ``width`` or
     ``num_steps``, an ``eta`` that is not positive and finite, a non-integer ``seed``.
     """
-    width, num_steps, seed = _v.integer(width, "width"), _v.integer(num_steps, "num_steps"), _seed(seed)
-    eta = _v.positive_finite(eta, "eta (step size)")
+    width, num_steps, seed = V.integer(width, "width"), V.integer(num_steps, "num_steps"), _seed(seed)
+    eta = V.real(eta, "eta (step size)", low=0.0, low_open=True)
     X, Y, lam0 = two_layer_data()
     fig, (ax_loss, ax_lam) = plt.subplots(1, 2, figsize=(10, 3.8))
     try:
@@ -149,10 +149,10 @@ def deep_relu(depth: int = 3, width: int = 256, scheme: str = "he", eta_scale: f
     than ``"he"``, ``"lecun"``, ``"zero_output"``, an ``eta_scale`` that is not positive and finite, a
     non-integer ``seed``.
     """
-    depth = _v.integer(depth, "depth (number of layers L)", minimum=2)
-    width, num_steps, seed = _v.integer(width, "width"), _v.integer(num_steps, "num_steps"), _seed(seed)
-    scheme = _v.option(scheme, "scheme", ("he", "lecun", "zero_output"))
-    eta_scale = _v.positive_finite(eta_scale, "eta_scale")
+    depth = V.integer(depth, "depth (number of layers L)", minimum=2)
+    width, num_steps, seed = V.integer(width, "width"), V.integer(num_steps, "num_steps"), _seed(seed)
+    scheme = V.option(scheme, "scheme", ("he", "lecun", "zero_output"))
+    eta_scale = V.real(eta_scale, "eta_scale", low=0.0, low_open=True)
     X, Y = deep_relu_data()
     net = mlp.MLP((X.shape[1],) + (64,) * (int(depth) - 2) + (int(width), 1))
     params = mlp.init(jax.random.key(seed), net, scheme)
@@ -209,10 +209,10 @@ def pyramid_net(gamma: float = 0.5, n1: int = 16, topology: str = "16-8", init: 
     positive integers, a non-integer or non-positive ``n1`` or ``num_steps``, an ``eta_scale`` that is not
     positive and finite, a non-integer ``seed``.
     """
-    init = _v.option(init, "init", ("lecun", "special"))
-    gamma = _v.in_interval(gamma, "gamma", 0.0, 1.0)
-    n1, num_steps, seed = _v.integer(n1, "n1"), _v.integer(num_steps, "num_steps"), _seed(seed)
-    eta_scale = _v.positive_finite(eta_scale, "eta_scale")
+    init = V.option(init, "init", ("lecun", "special"))
+    gamma = V.real(gamma, "gamma", low=0.0, high=1.0, low_open=True, high_open=True)
+    n1, num_steps, seed = V.integer(n1, "n1"), V.integer(num_steps, "num_steps"), _seed(seed)
+    eta_scale = V.real(eta_scale, "eta_scale", low=0.0, low_open=True)
     later = _topology(topology)
     X, Y = pyramid_data()
     fig, (ax_loss, ax_ratio) = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -251,7 +251,7 @@ def deq_data(n: int = 300, seed: int = 0):
     Cached (the last call). Raises ``TypeError``/``ValueError`` for a non-integer or non-positive ``n`` or a
     non-integer ``seed``.
     """
-    return _deq_data(_v.integer(n, "n"), _seed(seed))
+    return _deq_data(V.integer(n, "n"), _seed(seed))
 
 
 @lru_cache(maxsize=1)
@@ -273,9 +273,9 @@ def deq_linear(gamma: float = 0.8, width: int = 8, eta_scale: float = 1.0, num_s
     non-integer or non-positive ``width`` or ``num_steps``, an ``eta_scale`` that is not positive and finite,
     a non-integer ``seed``.
     """
-    gamma = _v.in_interval(gamma, "gamma", 0.0, 1.0)
-    width, num_steps, seed = _v.integer(width, "width"), _v.integer(num_steps, "num_steps"), _seed(seed)
-    eta_scale = _v.positive_finite(eta_scale, "eta_scale")
+    gamma = V.real(gamma, "gamma", low=0.0, high=1.0, low_open=True, high_open=True)
+    width, num_steps, seed = V.integer(width, "width"), V.integer(num_steps, "num_steps"), _seed(seed)
+    eta_scale = V.real(eta_scale, "eta_scale", low=0.0, low_open=True)
     ds = deq_data()
     Phi = deq.random_features(jax.random.key(1), ds.X, int(width))
     sc = deq.shallow_constants(Phi, ds.Y)
@@ -331,10 +331,10 @@ def implicit_net(width: int = 256, gamma: float = 0.3, solver: str = "anderson",
     ``"anderson"``, a ``gamma`` that is not positive and finite, a non-integer or non-positive ``width`` or
     ``num_steps``, an ``eta_scale`` that is not positive and finite, a non-integer ``seed``.
     """
-    solver = _v.option(solver, "solver", implicit.METHODS)
-    gamma = _v.positive_finite(gamma, "gamma")
-    width, num_steps, seed = _v.integer(width, "width"), _v.integer(num_steps, "num_steps"), _seed(seed)
-    eta_scale = _v.positive_finite(eta_scale, "eta_scale")
+    solver = V.option(solver, "solver", implicit.METHODS)
+    gamma = V.real(gamma, "gamma", low=0.0, low_open=True)
+    width, num_steps, seed = V.integer(width, "width"), V.integer(num_steps, "num_steps"), _seed(seed)
+    eta_scale = V.real(eta_scale, "eta_scale", low=0.0, low_open=True)
     X, Y = implicit_data()
     fig, (ax_loss, ax_norm, ax_it) = plt.subplots(1, 3, figsize=(12, 3.6))
     try:

@@ -35,7 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lib import _validate_solvers as V
+from lib import _validate as V
 from lib import linalg
 from lib.data import check_data
 from lib.kernels import arccos_moments
@@ -88,17 +88,14 @@ def _check_config(config: SolverConfig, name: str = "config") -> SolverConfig:
         raise ValueError(f"method must be one of {METHODS}, got {config.method!r}")
     if config.tol is not None:
         try:
-            tol = V.positive(config.tol, "tol", "relative residual")
-        except (TypeError, ValueError):
-            raise ValueError(f"tol (relative residual) must be a positive finite number, got {config.tol!r} "
+            tol = V.real(config.tol, "tol (relative residual)", low=0.0, low_open=True)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"tol (relative residual) must be a positive finite number, got {config.tol!r} "
                              "(or None for the dtype-aware default)") from None
         config = config._replace(tol=tol)
-    try:
-        config = config._replace(max_iter=V.count(config.max_iter, "max_iter"),
-                                 memory=V.count(config.memory, "memory", "Anderson"))
-    except TypeError as err:
-        raise ValueError(str(err)) from None
-    reg = V.scalar(config.regularization, "regularization", "Anderson ridge", lo=0.0, lo_open=False)
+    config = config._replace(max_iter=V.integer(config.max_iter, "max_iter"),
+                             memory=V.integer(config.memory, "memory (Anderson)"))
+    reg = V.real(config.regularization, "regularization (Anderson ridge)", low=0.0, low_open=False)
     config = config._replace(regularization=reg)
     if config.adjoint is not None:
         config = config._replace(adjoint=_check_config(config.adjoint, "adjoint"))
@@ -131,7 +128,7 @@ def _params(params) -> Params:
 def _gamma(gamma):
     if V.is_traced(gamma):
         return gamma
-    return V.positive(gamma, "gamma", "scale of the implicit matrix")
+    return V.real(gamma, "gamma (scale of the implicit matrix)", low=0.0, low_open=True)
 
 
 OUTPUTS = ("lecun", "zero")
@@ -141,13 +138,10 @@ def init(key, m: int, d: int, output: str = "lecun") -> Params:
     r"""Standard Gaussian :math:`A` and :math:`W` (the scale :math:`\gamma/\sqrt m` of :math:`A` lives in the model).
 
     The output weights are :math:`\mathcal N(0, 1/m)` (``output="lecun"``) or zero (``output="zero"``).
-    Raises ``ValueError`` unless ``m`` and ``d`` are positive integers and ``output`` is known;
-    ``TypeError`` when ``key`` is not a PRNG key.
+    Raises ``ValueError`` when ``m`` or ``d`` is not positive or ``output`` is unknown; ``TypeError``
+    when ``m`` or ``d`` is not an integer (a float, even 3.0, included) or ``key`` is not a PRNG key.
     """
-    try:
-        m, d = V.count(m, "m"), V.count(d, "d")
-    except TypeError as err:
-        raise ValueError(str(err)) from None
+    m, d = V.integer(m, "m"), V.integer(d, "d")
     V.key(key)
     if not isinstance(output, str) or output not in OUTPUTS:
         raise ValueError(f"output (initialisation of u) must be one of {OUTPUTS}, got {output!r}")
@@ -444,18 +438,16 @@ def limit_kernel(X, gamma: float, tol: float = 1e-13, max_iter: int = 10_000):
     :math:`k_1` the degree-1 arc-cosine kernel. The map is a contraction for :math:`\gamma^2 < 1`
     (:math:`k_1` is monotone with derivative at most one in the covariance), so we iterate it.
     Raises :class:`NonConvergenceError` when ``max_iter`` iterations do not reach ``tol``, and
-    ``ValueError`` naming the argument for a bad ``X``, ``gamma`` (in (0, 1)), ``tol`` or ``max_iter``.
+    ``ValueError`` naming the argument for a bad ``X``, ``gamma`` (in (0, 1)), ``tol`` or ``max_iter``
+    (``TypeError`` for a ``max_iter`` that is not an integer).
     """
     X = _X(X)
     try:
-        gamma = V.scalar(gamma, "gamma", "", lo=0.0, hi=1.0)
+        gamma = V.real(gamma, "gamma", low=0.0, low_open=True, high=1.0, high_open=True)
     except ValueError:
         raise ValueError(f"gamma must lie in (0, 1) for the limit kernel to be a contraction, got {gamma!r}") from None
-    tol = V.positive(tol, "tol", "relative change")
-    try:
-        max_iter = V.count(max_iter, "max_iter")
-    except TypeError as err:
-        raise ValueError(str(err)) from None
+    tol = V.real(tol, "tol (relative change)", low=0.0, low_open=True)
+    max_iter = V.integer(max_iter, "max_iter")
     S0 = np.asarray(X @ X.T, dtype=np.float64)
     K = np.zeros_like(S0)
     for _ in range(max_iter):

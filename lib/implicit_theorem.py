@@ -35,7 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lib import _validate_solvers as V
+from lib import _validate as V
 from lib import implicit, linalg, train
 from lib.report import Hypothesis, TheoremReport, smallest_radii
 
@@ -59,17 +59,17 @@ class Bounds(NamedTuple):
 def bounds(gamma: float, m: int, norms0, rho) -> Bounds:
     r"""The :class:`Bounds` of the ball of radii ``rho = (rho_A, rho_W, rho_u)`` around initial norms
     ``norms0 = (||A_0||_2, ||W_0||_2, ||u_0||)``."""
-    gamma, m = _gamma(gamma), V.count(m, "m", "width")
+    gamma, m = _gamma(gamma), V.integer(m, "m (width)")
     norms0, rho = _triple(norms0, "norms0"), _triple(rho, "rho", allow_inf=True)
     return Bounds(gamma * (norms0[0] + rho[0]) / math.sqrt(m), norms0[1] + rho[1], norms0[2] + rho[2])
 
 
 def _gamma(gamma):
-    return V.positive(gamma, "gamma", "scale of the implicit matrix")
+    return V.real(gamma, "gamma (scale of the implicit matrix)", low=0.0, low_open=True)
 
 
 def _nonneg(x, name, what=""):
-    return V.scalar(x, name, what, lo=0.0, lo_open=False)
+    return V.real(x, f"{name} ({what})" if what else name, low=0.0)
 
 
 def _triple(t, name, allow_inf=False):
@@ -91,7 +91,7 @@ def equilibrium_lipschitz(X_norm: float, gamma: float, m: int, b: Bounds):
 
     Raises ``ValueError`` naming the argument unless ``X_norm`` and the entries of ``b`` are non-negative
     finite numbers, ``gamma`` positive and ``m`` a positive integer (the same for the other bounds below)."""
-    X_norm, gamma, m, b = _nonneg(X_norm, "X_norm", "||X||_F"), _gamma(gamma), V.count(m, "m", "width"), _bounds(b)
+    X_norm, gamma, m, b = _nonneg(X_norm, "X_norm", "||X||_F"), _gamma(gamma), V.integer(m, "m (width)"), _bounds(b)
     if not b.a < 1:
         return math.inf, math.inf
     return gamma * b.w * X_norm / (math.sqrt(m) * (1 - b.a) ** 2), X_norm / (1 - b.a)
@@ -117,7 +117,7 @@ def trajectory_bounds(X_norm: float, gamma: float, m: int, b: Bounds, F_bar: flo
     r"""``[D_A, D_W, D_u]``, :math:`D_p = c\,G_p\sqrt{2\Phi_0}/\alpha_0^2` (:math:`c = 16`, or 4 for gradient flow):
     how far each block can travel along the whole run."""
     loss0 = _nonneg(loss0, "loss0", "initial loss")
-    alpha0 = V.positive(alpha0, "alpha0", "sigma_min(Z_0)")
+    alpha0 = V.real(alpha0, "alpha0 (sigma_min(Z_0))", low=0.0, low_open=True)
     if not isinstance(flow, (bool, np.bool_)):
         raise TypeError(f"flow must be True or False, got {flow!r}")
     c = 4.0 if flow else 16.0
@@ -133,9 +133,9 @@ def radii(X_norm: float, gamma: float, m: int, norms0, F_bar: float, loss0: floa
     otherwise it grows without bound, or :math:`\bar a` reaches 1 and well-posedness is lost.
     Raises ``ValueError`` naming the argument for a bad number (as :func:`trajectory_bounds`).
     """
-    X_norm, gamma, m = _nonneg(X_norm, "X_norm", "||X||_F"), _gamma(gamma), V.count(m, "m", "width")
+    X_norm, gamma, m = _nonneg(X_norm, "X_norm", "||X||_F"), _gamma(gamma), V.integer(m, "m (width)")
     norms0, F_bar, loss0 = _triple(norms0, "norms0"), _nonneg(F_bar, "F_bar", "bound on ||Z||_2"), _nonneg(loss0, "loss0")
-    alpha0, max_iter = V.positive(alpha0, "alpha0", "sigma_min(Z_0)"), V.count(max_iter, "max_iter")
+    alpha0, max_iter = V.real(alpha0, "alpha0 (sigma_min(Z_0))", low=0.0, low_open=True), V.integer(max_iter, "max_iter")
     return smallest_radii(
         lambda rho: trajectory_bounds(X_norm, gamma, m, bounds(gamma, m, norms0, rho), F_bar, loss0, alpha0, flow),
         3, max(1.0, *norms0), max_iter)
@@ -145,7 +145,7 @@ def _check_step(eta):
     if eta is None:
         return None
     try:
-        return V.positive(eta, "eta", "step size")
+        return V.real(eta, "eta (step size)", low=0.0, low_open=True)
     except (TypeError, ValueError) as err:
         raise type(err)(f"eta (step size) must be a positive finite number, or None for gradient flow, got {eta!r}") from None
 
@@ -260,7 +260,7 @@ def run(params0: implicit.Params, X, Y, gamma: float, eta: float, num_steps: int
     config = implicit._check_config(config)
     params0 = implicit._params(params0)
     gamma = _gamma(gamma)
-    eta, num_steps = V.positive(eta, "eta", "step size"), V.count(num_steps, "num_steps")
+    eta, num_steps = V.real(eta, "eta (step size)", low=0.0, low_open=True), V.integer(num_steps, "num_steps")
     X = implicit._X(X)
     y = implicit.targets(X, Y)
     m = params0.A.shape[0]

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lib._validate_core import as_int, as_real, is_traced, real_array
+from lib import _validate as V
 from lib.data import check_data
 
 __all__ = ["Kernels", "empirical_ntk", "relu_kernels", "du_gram", "arccos_moments"]
@@ -85,8 +85,8 @@ def arccos_moments(S11, S22, S12):
 
 
 def _moment_arg(S, name: str, variance: bool):
-    S = real_array(S, name)
-    if not is_traced(S):
+    S = V.array(S, name, nonempty=False, finite=False)
+    if not V.is_traced(S):
         values = np.asarray(S)
         if not np.all(np.isfinite(values)):
             raise ValueError(f"{name} contains NaN or infinite entries")
@@ -143,15 +143,15 @@ def relu_kernels(X1, X2=None, *, L: int = 2, c_sigma: float = 2.0) -> Kernels:
 
     A zero row of ``X1`` or ``X2`` gives zero kernel entries, the exact values
     for the input :math:`x = 0` (every feature and every gradient vanishes).
-    Raises ``ValueError`` for a non-positive or non-integer ``L``, a
-    non-positive or non-finite ``c_sigma``, ``X1`` and ``X2`` of different
+    Raises ``TypeError`` for a non-integer ``L``, ``ValueError`` for a
+    non-positive ``L``, a non-positive or non-finite ``c_sigma``, ``X1`` and ``X2`` of different
     ``d``, besides the checks of :func:`lib.data.check_data`.
     """
     X1, _ = check_data(X1, name="X1")
     X2 = X1 if X2 is None else check_data(X2, name="X2")[0]
     _same_d(X1, X2)
-    L = as_int(L, "L (number of weight layers)")
-    as_real(c_sigma, "c_sigma", what="positive and finite", low=0.0, low_open=True)
+    L = V.integer(L, "L (number of weight layers)")
+    V.real(c_sigma, "c_sigma", what="positive and finite", low=0.0, low_open=True)
     s12 = X1 @ X2.T
     s11 = jnp.sum(X1**2, axis=1)[:, None]
     s22 = jnp.sum(X2**2, axis=1)[None, :]

@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lib import _validate_theorems as _v
+from lib import _validate as V
 from lib import linalg, mlp, train
 from lib.activations import ReLU
 from lib.report import Hypothesis, TheoremReport, smallest_radii
@@ -46,7 +46,7 @@ THEOREM = "Theorem (linear rate from the last hidden layer, chapter 2)"
 
 
 def _check_norms(X_norm, lam_bar):
-    return _v.nonnegative_finite(X_norm, "X_norm"), _v.real_sequence(lam_bar, "lam_bar")
+    return V.real(X_norm, "X_norm", low=0.0), V.real_sequence(lam_bar, "lam_bar")
 
 
 def _ratio(d: float, r: float) -> float:
@@ -79,7 +79,7 @@ def gradient_bounds(X_norm: float, lam_bar, F_bar: float) -> list:
     arguments (``TypeError`` for non-numbers).
     """
     X_norm, lam_bar = _check_norms(X_norm, lam_bar)
-    F_bar = _v.nonnegative_finite(F_bar, "F_bar")
+    F_bar = V.real(F_bar, "F_bar", low=0.0)
     return [X_norm * _prod_except(lam_bar, l) for l in range(len(lam_bar) - 1)] + [F_bar]
 
 
@@ -98,8 +98,8 @@ def trajectory_bounds(X_norm: float, lam_bar, F_bar: float, loss0: float, alpha0
 
     Raises ``ValueError`` unless ``loss0 >= 0`` and ``alpha0 > 0`` are finite (and as :func:`gradient_bounds`).
     """
-    loss0 = _v.nonnegative_finite(loss0, "loss0")
-    alpha0 = _v.positive_finite(alpha0, "alpha0")
+    loss0 = V.real(loss0, "loss0", low=0.0)
+    alpha0 = V.real(alpha0, "alpha0", low=0.0, low_open=True)
     return [16.0 * g * math.sqrt(2.0 * loss0) / alpha0**2 for g in gradient_bounds(X_norm, lam_bar, F_bar)]
 
 
@@ -109,14 +109,14 @@ def radii(X_norm: float, W_norms0, F_bar: float, loss0: float, alpha0: float, ma
     :math:`D` is increasing in :math:`\rho` (through :math:`\bar\lambda_l = \|W_l^0\|_2 + \rho_l`),
     so the iteration :math:`\rho \leftarrow D(\rho)` from :math:`\rho = 0` increases to the
     smallest fixed point when one exists, and grows without bound otherwise.
-    Raises ``ValueError`` as :func:`trajectory_bounds` and for a ``max_iter`` that is not a positive integer.
+    Raises ``ValueError`` as :func:`trajectory_bounds` and for a ``max_iter`` below 1 (``TypeError`` if not an integer).
     """
-    X_norm = _v.nonnegative_finite(X_norm, "X_norm")
-    W_norms0 = _v.real_sequence(W_norms0, "W_norms0")
-    F_bar = _v.nonnegative_finite(F_bar, "F_bar")
-    loss0 = _v.nonnegative_finite(loss0, "loss0")
-    alpha0 = _v.positive_finite(alpha0, "alpha0")
-    max_iter = _v.integer(max_iter, "max_iter")
+    X_norm = V.real(X_norm, "X_norm", low=0.0)
+    W_norms0 = V.real_sequence(W_norms0, "W_norms0")
+    F_bar = V.real(F_bar, "F_bar", low=0.0)
+    loss0 = V.real(loss0, "loss0", low=0.0)
+    alpha0 = V.real(alpha0, "alpha0", low=0.0, low_open=True)
+    max_iter = V.integer(max_iter, "max_iter")
     return smallest_radii(
         lambda rho: trajectory_bounds(X_norm, [w + r for w, r in zip(W_norms0, rho)], F_bar, loss0, alpha0),
         len(W_norms0), max(1.0, *W_norms0), max_iter)
@@ -142,7 +142,7 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
     argument for a network that is not a standard-parameterised ReLU network, wrong shapes, ``X`` and ``Y``
     with different ``N``, NaN/inf entries, and an ``eta`` that is not positive and finite.
     """
-    _v.net(net)
+    V.net(net)
     if net.parameterization != "standard":
         raise ValueError(
             f"the chapter 2 theorem is for the standard parameterisation, got net.parameterization = "
@@ -152,15 +152,15 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
         raise ValueError(
             f"the chapter 2 theorem is for ReLU networks (it uses relu(0) = 0), got activation {net.activation!r}"
         )
-    X, Y = _v.data(X, Y)
-    _v.output_columns(net, Y)
-    params = _v.params(net, params)
-    eta = _v.positive_finite(eta, "eta (step size)")
+    X, Y = V.data(X, Y)
+    V.output_columns(net, Y)
+    params = V.params(net, params)
+    eta = V.real(eta, "eta (step size)", low=0.0, low_open=True)
     N, n_last = X.shape[0], net.widths[-2]
     F = mlp.features(net, params, X)
     loss0 = float(train.square_loss(F[-1], Y))
     X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
-    _v.finite_measured({"||X||_F": X_norm, "Phi_0 (the initial loss)": loss0}, "X, Y or params")
+    V.finite_measured({"||X||_F": X_norm, "Phi_0 (the initial loss)": loss0}, "X, Y or params")
     W_norms0 = [linalg.spectral_norm(W) for W in params]
     alpha0 = linalg.sigma_min(F[-2]) if n_last >= N else 0.0
     F_bar = linalg.spectral_norm(F[-2]) + alpha0 / 2
@@ -225,15 +225,15 @@ def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> LastLayerRun
     * ``"feature_move"``: :math:`\|F_{L-1}(\theta_k) - F_{L-1}(\theta_0)\|_F`.
 
     Raises as :func:`theorem_check` for bad ``net``, ``params0``, ``X``, ``Y`` and ``eta``; ``TypeError`` or
-    ``ValueError`` for a ``num_steps`` that is not a positive integer; :class:`lib.train.DivergenceError`
+    ``ValueError`` for a ``num_steps`` below 1 (``TypeError`` if not an integer); :class:`lib.train.DivergenceError`
     when the run diverges.
     """
-    _v.net(net)
-    X, Y = _v.data(X, Y)
-    _v.output_columns(net, Y)
-    params0 = _v.params(net, params0, "params0")
-    eta = _v.positive_finite(eta, "eta (step size)")
-    num_steps = _v.integer(num_steps, "num_steps")
+    V.net(net)
+    X, Y = V.data(X, Y)
+    V.output_columns(net, Y)
+    params0 = V.params(net, params0, "params0")
+    eta = V.real(eta, "eta (step size)", low=0.0, low_open=True)
+    num_steps = V.integer(num_steps, "num_steps")
     F0 = mlp.features(net, params0, X)[-2]
 
     def loss_fn(params):

@@ -12,20 +12,15 @@ float64, where the chapters record them).
 """
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import scipy.sparse.linalg
 
-from lib._validate_core import real_dtype
+from lib import _validate as V
 
 _LANCZOS_FROM = 1024  # spectral norms of matrices with both sides above this use Lanczos (ARPACK), to full precision
 
 __all__ = ["lam_min", "lam_max", "sigma_min", "spectral_norm", "as_float64"]
-
-
-def _is_traced(x) -> bool:
-    return isinstance(x, jax.core.Tracer)
 
 
 def as_float64(A, name: str = "A", ndim: int | None = None) -> np.ndarray:
@@ -37,7 +32,7 @@ def as_float64(A, name: str = "A", ndim: int | None = None) -> np.ndarray:
     ``ValueError`` for a ragged nested list, the wrong number of dimensions or a
     NaN/inf entry.
     """
-    real_dtype(A, name)
+    V.real_dtype(A, name)
     arr = np.asarray(A, dtype=np.float64)
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
@@ -50,7 +45,7 @@ def as_float64(A, name: str = "A", ndim: int | None = None) -> np.ndarray:
 
 
 def _check_square(K, name: str):
-    real_dtype(K, name)
+    V.real_dtype(K, name)
     shape = np.shape(K)
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(f"{name} must be a square matrix, got shape {shape}")
@@ -59,7 +54,7 @@ def _check_square(K, name: str):
 
 
 def _check_matrix(A, name: str):
-    real_dtype(A, name)
+    V.real_dtype(A, name)
     if np.ndim(A) != 2:
         raise ValueError(f"{name} must be a 2-d array, got shape {np.shape(A)}")
     if 0 in np.shape(A):
@@ -83,7 +78,7 @@ def lam_min(K):
     non-square, empty or non-finite one.
     """
     _check_square(K, "K")
-    if _is_traced(K):
+    if V.is_traced(K):
         return jnp.linalg.eigvalsh(0.5 * (K + K.T))[0]
     K64 = as_float64(K, "K", ndim=2)
     return float(np.linalg.eigvalsh(0.5 * (K64 + K64.T))[0])
@@ -95,7 +90,7 @@ def lam_max(K):
     Raises like :func:`lam_min`.
     """
     _check_square(K, "K")
-    if _is_traced(K):
+    if V.is_traced(K):
         return jnp.linalg.eigvalsh(0.5 * (K + K.T))[-1]
     K64 = as_float64(K, "K", ndim=2)
     return float(np.linalg.eigvalsh(0.5 * (K64 + K64.T))[-1])
@@ -112,7 +107,7 @@ def sigma_min(F):
     one that is not 2-d, is empty or has a NaN/inf entry.
     """
     _check_matrix(F, "F")
-    if _is_traced(F):
+    if V.is_traced(F):
         return jnp.sqrt(jnp.maximum(jnp.linalg.eigvalsh(_small_gram(F))[0], 0.0))
     F64 = as_float64(F, "F", ndim=2)
     return float(np.linalg.svd(F64, compute_uv=False)[-1])
@@ -125,7 +120,7 @@ def spectral_norm(W):
     machine precision) instead of a full SVD. Raises like :func:`sigma_min`.
     """
     _check_matrix(W, "W")
-    if _is_traced(W):
+    if V.is_traced(W):
         return jnp.sqrt(jnp.linalg.eigvalsh(_small_gram(W))[-1])
     W64 = as_float64(W, "W", ndim=2)
     if min(W64.shape) > _LANCZOS_FROM:  # a full SVD of a large square matrix takes minutes on a laptop

@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lib._validate_core import as_int, as_real, check_key, option, real_dtype
+from lib import _validate as V
 from lib.activations import ReLU
 
 __all__ = [
@@ -55,9 +55,9 @@ class MLP:
     activation: object = ReLU()  # a lib.activations activation: callable, with .derivative
 
     def __post_init__(self):
-        # Raises TypeError for widths that are not a sequence, a parameterization that is not a
-        # string; ValueError for fewer than two widths, a width that is not a positive integer
-        # (NumPy and 0-d JAX integers are accepted and stored as int), an unknown parameterization,
+        # Raises TypeError for widths that are not a sequence, a width that is not an integer (a
+        # float or bool), a parameterization that is not a string; ValueError for fewer than two
+        # widths, a width < 1 (NumPy and 0-d JAX integers are accepted and stored as int), an unknown parameterization,
         # a non-positive or non-finite c_sigma, an activation that is not a lib.activations instance.
         if isinstance(self.widths, (str, bytes)) or not np.iterable(self.widths):
             raise TypeError(f"widths must be a sequence (n_0, n_1, ..., n_L) of positive integers, got {self.widths!r}")
@@ -69,14 +69,14 @@ class MLP:
         checked = []
         for i, n in enumerate(widths):
             try:
-                checked.append(as_int(n, f"widths[{i}]"))
-            except (TypeError, ValueError):
-                raise ValueError(
+                checked.append(V.integer(n, f"widths[{i}]"))
+            except (TypeError, ValueError) as err:
+                raise type(err)(
                     f"widths[{i}] = {n!r}: every width must be a positive integer"
                 ) from None
         widths = tuple(checked)
-        option(self.parameterization, "parameterization", ("standard", "ntk"))
-        c_sigma = as_real(self.c_sigma, "c_sigma", what="positive and finite", low=0.0, low_open=True)
+        V.option(self.parameterization, "parameterization", ("standard", "ntk"))
+        c_sigma = V.real(self.c_sigma, "c_sigma", what="positive and finite", low=0.0, low_open=True)
         if not isinstance(self.c_sigma, float):
             object.__setattr__(self, "c_sigma", c_sigma)
         if isinstance(self.activation, type) or not (
@@ -121,12 +121,9 @@ def init(key, net: MLP, scheme: str = "he") -> list:
     not an :class:`MLP` or a ``scheme`` that is not a string, ``ValueError``
     for an unknown scheme or one of the other parameterisation.
     """
-    check_key(key)
+    V.key(key)
     _check_net(net)
-    if not isinstance(scheme, str):
-        raise TypeError(f"scheme must be one of {sorted(SCHEMES)}, got {scheme!r}")
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {sorted(SCHEMES)}, got {scheme!r}")
+    V.option(scheme, "scheme", sorted(SCHEMES))
     if SCHEMES[scheme] != net.parameterization:
         raise ValueError(
             f"scheme {scheme!r} belongs to the {SCHEMES[scheme]!r} parameterisation, "
@@ -165,13 +162,13 @@ def _check_params(net: MLP, params):
             raise ValueError(
                 f"params[{l - 1}] (W_{l}) must have shape {(n_in, n_out)}, got {np.shape(W)}"
             )
-        real_dtype(W, f"params[{l - 1}] (W_{l})")
+        V.real_dtype(W, f"params[{l - 1}] (W_{l})")
 
 
 def _check_X(net: MLP, X):
     from lib.data import check_data
 
-    real_dtype(X, "X")
+    V.real_dtype(X, "X")
     if np.ndim(X) != 2 or np.shape(X)[1] != net.widths[0]:
         raise ValueError(f"X must have shape (N, {net.widths[0]}), got {np.shape(X)}")
     checked = check_data(X)[0]

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
 
-from lib import _validate_theorems as _v
+from lib import _validate as V
 
 __all__ = ["use_house_style", "loss_vs_bound", "HOUSE_STYLE"]
 
@@ -60,7 +60,7 @@ def loss_vs_bound(loss, bound, *, ax=None, label: str = "measured", bound_label:
     """
     loss = _real_curve(loss, "loss")
     bound = _real_curve(bound, "bound")
-    loss_star = _v.finite(loss_star, "loss_star")
+    loss_star = V.real(loss_star, "loss_star")
     if loss.ndim != 1 or bound.shape != loss.shape:
         raise ValueError(
             f"loss and bound must be 1-d arrays of the same length, got {loss.shape} and {bound.shape}"

@@ -45,7 +45,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lib import _validate_theorems as _v
+from lib import _validate as V
 from lib import linalg, mlp, train
 from lib.activations import SmoothLeakyReLU
 from lib.kernels import arccos_moments
@@ -66,7 +66,7 @@ def check_topology(widths, N: int) -> None:
     ``N`` that is not an integer raises ``TypeError``, one below 1 ``ValueError``.
     """
     widths = _widths(widths)
-    N = _v.integer(N, "N")
+    N = V.integer(N, "N")
     if len(widths) < 3:
         raise ValueError(f"widths must be (d, n_1, ..., n_L) with at least one hidden layer, got {widths}")
     if widths[1] < N:
@@ -85,7 +85,7 @@ def check_topology(widths, N: int) -> None:
 def _widths(widths) -> tuple:
     if widths is None or isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
         raise TypeError(f"widths must be a sequence of positive integers (d, n_1, ..., n_L), got {widths!r}")
-    return tuple(_v.integer(n, f"widths[{i}]") for i, n in enumerate(widths))
+    return tuple(V.integer(n, f"widths[{i}]") for i, n in enumerate(widths))
 
 
 def weak_pl_constant(net: mlp.MLP, params, X) -> float:
@@ -96,9 +96,9 @@ def weak_pl_constant(net: mlp.MLP, params, X) -> float:
     Raises ``TypeError``/``ValueError`` naming the argument for a bad ``net``, ``params`` or ``X``
     (wrong shape, NaN/inf, complex) and ``ValueError`` for a non-pyramidal topology.
     """
-    _v.net(net)
-    X, _ = _v.data(X)
-    params = _v.params(net, params)
+    V.net(net)
+    X, _ = V.data(X)
+    params = V.params(net, params)
     check_topology(net.widths, X.shape[0])
     return float(_weak_pl_constant(net, params, X))
 
@@ -116,10 +116,10 @@ def weak_pl_sides(net: mlp.MLP, params, X, Y):
 
     Raises as :func:`weak_pl_constant`, and ``ValueError`` when ``Y`` does not have ``N`` rows and ``n_L`` columns.
     """
-    _v.net(net)
-    X, Y = _v.data(X, Y)
-    _v.output_columns(net, Y)
-    params = _v.params(net, params)
+    V.net(net)
+    X, Y = V.data(X, Y)
+    V.output_columns(net, Y)
+    params = V.params(net, params)
     grads = jax.grad(lambda p: train.square_loss(mlp.apply(net, p, X), Y))(list(params))
     residual = float(jnp.linalg.norm(mlp.apply(net, params, X) - Y))
     return float(jnp.linalg.norm(grads[1])), weak_pl_constant(net, params, X) * residual
@@ -145,13 +145,13 @@ def lambda_star(key, X, activation, num_samples: int = 20_000, num_boot: int = 2
     Raises ``TypeError`` for a ``key`` that is not a JAX key, a non-callable ``activation`` and non-integer
     counts; ``ValueError`` for a bad ``X``, ``num_samples < 2``, ``num_boot < 1`` or ``level`` outside (0, 1).
     """
-    key = _v.key(key)
-    X, _ = _v.data(X)
+    key = V.key(key)
+    X, _ = V.data(X)
     if not callable(activation):
         raise TypeError(f"activation must be a callable (a lib.activations activation), got {activation!r}")
-    num_samples = _v.integer(num_samples, "num_samples", minimum=2)
-    num_boot = _v.integer(num_boot, "num_boot")
-    level = _v.in_interval(level, "level", 0.0, 1.0)
+    num_samples = V.integer(num_samples, "num_samples", minimum=2)
+    num_boot = V.integer(num_boot, "num_boot")
+    level = V.real(level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
     k_w, k_boot = jax.random.split(key)
     d = X.shape[1]
     F = np.asarray(activation(X @ (jax.random.normal(k_w, (d, num_samples)) / np.sqrt(d))), dtype=np.float64)
@@ -176,8 +176,8 @@ def lambda_star_closed(X, leak: float = 0.0) -> float:
     :math:`\gamma = ` ``leak``. Raises ``ValueError`` (``TypeError`` for complex or non-numeric input) for a
     bad ``X`` or a ``leak`` outside [0, 1). An ``X`` with a zero row gives ``0.0`` (that row of the kernel vanishes).
     """
-    X, _ = _v.data(X)
-    leak = _v.in_interval(leak, "leak", 0.0, 1.0, closed_low=True)
+    X, _ = V.data(X)
+    leak = V.real(leak, "leak", low=0.0, high=1.0, high_open=True)
     if np.any(np.all(np.asarray(X) == 0, axis=1)):
         return 0.0  # a zero row x_i has sigma(x_i^T w) = 0 for every w: row i of the kernel matrix vanishes
     S = X @ X.T / X.shape[1]
@@ -202,12 +202,12 @@ def special_init(key, net: mlp.MLP, scale: float) -> list:
     Raises ``TypeError`` for a bad ``key``, ``net`` or non-numeric ``scale``; ``ValueError`` for a ``scale``
     that is not positive and finite, ``L < 3`` or a non-pyramidal topology.
     """
-    key = _v.key(key)
-    _v.net(net)
+    key = V.key(key)
+    V.net(net)
     if net.parameterization != "standard":
         raise ValueError(f"special_init is for the standard parameterisation, got net.parameterization = "
                          f"{net.parameterization!r}")
-    scale = _v.positive_finite(scale, "scale (of the first layer)")
+    scale = V.real(scale, "scale (of the first layer)", low=0.0, low_open=True)
     if net.L < 3:
         raise ValueError(f"special_init needs L >= 3 layers (widths (d, n_1, n_2, ..., n_L)), got widths {net.widths}")
     for l in range(3, net.L + 1):
@@ -235,10 +235,10 @@ def norm_bounds(X_norm: float, lam_bar, sigma0: float, N: int, widths) -> list:
     Raises ``ValueError`` (``TypeError`` for non-numbers) for a negative or non-finite ``X_norm`` or
     ``lam_bar`` entry, a non-finite ``sigma0``, a non-positive ``N`` or ``widths`` without ``L + 1`` entries.
     """
-    X_norm = _v.nonnegative_finite(X_norm, "X_norm")
-    lam_bar = _v.real_sequence(lam_bar, "lam_bar")
-    sigma0 = _v.finite(sigma0, "sigma0")
-    N = _v.integer(N, "N")
+    X_norm = V.real(X_norm, "X_norm", low=0.0)
+    lam_bar = V.real_sequence(lam_bar, "lam_bar")
+    sigma0 = V.real(sigma0, "sigma0")
+    N = V.integer(N, "N")
     widths = _widths(widths)
     L = len(lam_bar)
     if len(widths) != L + 1:
@@ -268,10 +268,10 @@ def smoothness_constant(phi, lam_bar, beta: float, Y_norm: float) -> float:
     Raises ``ValueError`` (``TypeError`` for non-numbers) for negative or non-finite entries, a ``phi`` without
     ``len(lam_bar) + 1`` entries, a negative ``beta`` or ``Y_norm``.
     """
-    lam_bar = _v.real_sequence(lam_bar, "lam_bar")
-    phi = _v.real_sequence(phi, "phi", length=len(lam_bar) + 1)
-    beta = _v.nonnegative_finite(beta, "beta")
-    Y_norm = _v.nonnegative_finite(Y_norm, "Y_norm")
+    lam_bar = V.real_sequence(lam_bar, "lam_bar")
+    phi = V.real_sequence(phi, "phi", length=len(lam_bar) + 1)
+    beta = V.real(beta, "beta", low=0.0)
+    Y_norm = V.real(Y_norm, "Y_norm", low=0.0)
     L = len(lam_bar)
     E, K = 0.0, 0.0
     for l in range(1, L + 1):
@@ -298,7 +298,7 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float | None = None) -> Theor
     argument for the wrong parameterisation or activation, wrong shapes, ``X`` and ``Y`` with different
     ``N``, NaN/inf entries, and an ``eta`` that is not ``None`` or positive and finite.
     """
-    _v.net(net)
+    V.net(net)
     if net.parameterization != "standard":
         raise ValueError(
             f"the chapter 3 theorem is for the standard parameterisation, got net.parameterization = "
@@ -309,17 +309,17 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float | None = None) -> Theor
             "the chapter 3 theorem needs sigma' in [gamma, 1] with gamma > 0 and a Lipschitz sigma' "
             f"(lib.activations.SmoothLeakyReLU), got activation {net.activation!r}"
         )
-    X, Y = _v.data(X, Y)
-    _v.output_columns(net, Y)
+    X, Y = V.data(X, Y)
+    V.output_columns(net, Y)
     if eta is not None:
-        eta = _v.positive_finite(eta, "eta (step size)", or_none=True)
-    params = _v.params(net, params)
+        eta = V.real(eta, "eta (step size)", what="None or a positive finite number", low=0.0, low_open=True)
+    params = V.params(net, params)
     N, L, gamma = X.shape[0], net.L, net.activation.gamma
     X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
     Y_norm = float(np.linalg.norm(np.asarray(Y, dtype=np.float64)))
     F = mlp.features(net, params, X)
     loss0 = float(train.square_loss(F[-1], Y))
-    _v.finite_measured({"||X||_F": X_norm, "||Y||_F": Y_norm, "Phi_0 (the initial loss)": loss0}, "X, Y or params")
+    V.finite_measured({"||X||_F": X_norm, "||Y||_F": Y_norm, "Phi_0 (the initial loss)": loss0}, "X, Y or params")
     lam_F = linalg.sigma_min(F[1]) if net.widths[1] >= N else 0.0
     lam = [linalg.sigma_min(W) for W in params[2:]]
     W_norms0 = [linalg.spectral_norm(W) for W in params]
@@ -377,12 +377,12 @@ def admissible_scale(key, net: mlp.MLP, X, Y, max_doublings: int = 60) -> float 
     Raises as :func:`theorem_check` and :func:`special_init`, ``ValueError`` for a non-pyramidal topology,
     and ``TypeError``/``ValueError`` for a ``max_doublings`` that is not a non-negative integer.
     """
-    key = _v.key(key)
-    _v.net(net)
-    X, Y = _v.data(X, Y)
-    _v.output_columns(net, Y)
+    key = V.key(key)
+    V.net(net)
+    X, Y = V.data(X, Y)
+    V.output_columns(net, Y)
     check_topology(net.widths, X.shape[0])
-    max_doublings = _v.integer(max_doublings, "max_doublings", minimum=0)
+    max_doublings = V.integer(max_doublings, "max_doublings", minimum=0)
     for j in range(max_doublings + 1):
         report = theorem_check(net, special_init(key, net, 2.0**j), X, Y)
         if all(h.holds for h in report.hypotheses[:3]):
@@ -413,13 +413,13 @@ def run(net: mlp.MLP, params0, X, Y, eta: float, num_steps: int) -> PyramidRun:
     a non-pyramidal topology; ``TypeError``/``ValueError`` for a ``num_steps`` that is not a positive integer;
     :class:`lib.train.DivergenceError` when the run diverges.
     """
-    _v.net(net)
-    X, Y = _v.data(X, Y)
-    _v.output_columns(net, Y)
+    V.net(net)
+    X, Y = V.data(X, Y)
+    V.output_columns(net, Y)
     check_topology(net.widths, X.shape[0])
-    params0 = _v.params(net, params0, "params0")
-    eta = _v.positive_finite(eta, "eta (step size)")
-    num_steps = _v.integer(num_steps, "num_steps")
+    params0 = V.params(net, params0, "params0")
+    eta = V.real(eta, "eta (step size)", low=0.0, low_open=True)
+    num_steps = V.integer(num_steps, "num_steps")
     F0 = mlp.features(net, params0, X)[1:-1]
 
     def loss_fn(params):

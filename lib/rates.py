@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib._validate_core import as_int, as_real, real_dtype
+from lib import _validate as V
 
 __all__ = ["linear_bound", "fitted_rate", "loglog_slope"]
 
@@ -19,14 +19,14 @@ def linear_bound(loss0: float, rate: float, num_steps: int, loss_star: float = 0
 
     Raises ``ValueError`` for a ``rate`` outside :math:`(0, 1]`, a ``loss0``
     below ``loss_star``, a non-finite ``loss0`` / ``loss_star`` or a
-    ``num_steps`` that is not a non-negative integer (``TypeError`` for
-    ``None``, strings, complex numbers). NumPy and JAX scalars are accepted.
+    negative ``num_steps`` (``TypeError`` for ``None``, strings, complex
+    numbers, and a ``num_steps`` that is not an integer). NumPy and JAX scalars are accepted.
     """
     # validated, then used as given (a JAX scalar computes as before)
-    as_real(rate, "rate", what="lie in (0, 1]", low=0.0, high=1.0, low_open=True)
-    as_real(loss0, "loss0")
-    as_real(loss_star, "loss_star")
-    num_steps = as_int(num_steps, "num_steps", minimum=0)
+    V.real(rate, "rate", what="lie in (0, 1]", low=0.0, high=1.0, low_open=True)
+    V.real(loss0, "loss0")
+    V.real(loss_star, "loss_star")
+    num_steps = V.integer(num_steps, "num_steps", minimum=0)
     if not loss0 >= loss_star:
         raise ValueError(f"loss0 = {loss0} must be at least loss_star = {loss_star}")
     k = np.arange(num_steps + 1)
@@ -41,14 +41,14 @@ def fitted_rate(loss, start: int = 0, stop: int | None = None, loss_star: float 
     1-d, ``start`` / ``stop`` are not integers or ``loss_star`` is not finite;
     ``TypeError`` for a complex or non-numeric ``loss``.
     """
-    real_dtype(loss, "loss")
+    V.real_dtype(loss, "loss")
     loss = np.asarray(loss, dtype=np.float64)
     if loss.ndim != 1:
         raise ValueError(f"loss must be a 1-d loss history (T+1,), got shape {loss.shape}")
-    start = as_int(start, "start", minimum=0)
+    start = V.integer(start, "start", minimum=0)
     if stop is not None:
-        stop = as_int(stop, "stop", minimum=-len(loss), what="an integer (a step index) or None")
-    loss_star = as_real(loss_star, "loss_star")
+        stop = V.integer(stop, "stop", minimum=-len(loss), what="an integer (a step index) or None")
+    loss_star = V.real(loss_star, "loss_star")
     loss = loss[start:stop] - loss_star
     k = np.arange(start, start + len(loss))
     good = np.isfinite(loss) & (loss > 0)
@@ -68,8 +68,8 @@ def loglog_slope(x, y) -> float:
     >= 2, positive and finite, with at least two distinct ``x``; ``TypeError``
     for complex or non-numeric input.
     """
-    real_dtype(x, "x")
-    real_dtype(y, "y")
+    V.real_dtype(x, "x")
+    V.real_dtype(y, "y")
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 1 or len(x) < 2:

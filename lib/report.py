@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lib import _validate_theorems as _v
+from lib import _validate as V
 
 __all__ = ["Hypothesis", "TheoremReport", "smallest_radii"]
 
@@ -80,9 +80,9 @@ def smallest_radii(trajectory, n: int, scale: float, max_iter: int = 2000):
     """
     if not callable(trajectory):
         raise TypeError(f"trajectory must be a function rho -> D(rho), got {trajectory!r}")
-    n = _v.integer(n, "n")
-    scale = _v.positive_finite(scale, "scale")
-    max_iter = _v.integer(max_iter, "max_iter")
+    n = V.integer(n, "n")
+    scale = V.real(scale, "scale", low=0.0, low_open=True)
+    max_iter = V.integer(max_iter, "max_iter")
     rho = [0.0] * n
     for _ in range(max_iter):
         new = trajectory(rho)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from lib._validate_core import as_int, as_real
+from lib import _validate as V
 
 __all__ = ["smallest_width"]
 
@@ -21,15 +21,15 @@ def smallest_width(holds: Callable[[int], bool], start: int, cap: int, resolutio
     doubling interval down to a relative width of ``resolution``. The answer is
     exact for a monotone predicate (false below a threshold, true above) up to
     that resolution. Returns ``None`` when ``holds(cap)`` is never reached true.
-    Raises ``TypeError`` when ``holds`` is not callable, ``ValueError`` when
-    ``start`` is not a positive integer, ``cap`` not an integer >= ``start``
+    Raises ``TypeError`` when ``holds`` is not callable or ``start`` / ``cap`` not
+    an integer, ``ValueError`` when ``start`` < 1, ``cap`` < ``start``
     or ``resolution`` not in (0, 1) (NumPy integers and scalars are accepted).
     """
     if not callable(holds):
         raise TypeError(f"holds must be a function holds(n) -> bool, got {holds!r}")
-    start = as_int(start, "start")
-    cap = as_int(cap, "cap", minimum=start, what=f"an integer >= start = {start}")
-    resolution = as_real(resolution, "resolution", what="lie in (0, 1)", low=0.0, high=1.0,
+    start = V.integer(start, "start")
+    cap = V.integer(cap, "cap", minimum=start, what=f"an integer >= start = {start}")
+    resolution = V.real(resolution, "resolution", what="lie in (0, 1)", low=0.0, high=1.0,
                          low_open=True, high_open=True)
     n = start
     while not holds(n):

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lib import _validate_solvers as V
+from lib import _validate as V
 
 __all__ = ["History", "DivergenceError", "gradient_descent", "square_loss"]
 
@@ -127,9 +127,9 @@ def gradient_descent(
     not scalar-valued, a leaf of ``params`` complex or non-finite, or the initial loss non-finite.
     """
     V.callable_arg(loss_fn, "loss_fn", "a function of params returning a scalar loss")
-    eta = V.positive(eta, "eta", "step size")
-    num_steps = V.count(num_steps, "num_steps")
-    max_growth = V.scalar(max_growth, "max_growth", "divergence factor", lo=1.0)
+    eta = V.real(eta, "eta (step size)", low=0.0, low_open=True)
+    num_steps = V.integer(num_steps, "num_steps")
+    max_growth = V.real(max_growth, "max_growth (divergence factor)", low=1.0, low_open=True)
     if extras is not None and not isinstance(extras, dict):
         raise TypeError(f"extras must be a dict mapping names to functions of params, got {extras!r}")
     for name, fn in (extras or {}).items():

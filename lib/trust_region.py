@@ -32,7 +32,7 @@ import jax.numpy as jnp
 import equinox as eqx
 import numpy as np
 
-from lib import _validate_solvers as V
+from lib import _validate as V
 
 __all__ = ["TRResult", "solve_subproblem_exact", "solve_subproblem_cg", "trust_region_newton"]
 
@@ -55,7 +55,7 @@ def solve_subproblem_exact(g, H, radius, P=None, bisection_steps: int = 100):
     ``radius`` raises at run time (``equinox.error_if``) instead of giving a zero step.
     """
     g, H, P, radius = _check_subproblem(g, H, radius, P)
-    bisection_steps = V.count(bisection_steps, "bisection_steps")
+    bisection_steps = V.integer(bisection_steps, "bisection_steps")
     n = g.shape[0]
     Lf = jnp.eye(n, dtype=g.dtype) if P is None else jnp.linalg.cholesky(P)
     gt, Ht = Lf.T @ g, Lf.T @ H @ Lf
@@ -120,7 +120,7 @@ def _check_subproblem(g, H, radius, P):
 def _radius(radius):
     if V.is_traced(radius):
         return radius
-    return V.positive(radius, "radius", "trust radius")
+    return V.real(radius, "radius (trust radius)", low=0.0, low_open=True)
 
 
 def solve_subproblem_cg(g, hvp: Callable, radius, P_apply: Callable | None = None, tol: float = 1e-10,
@@ -145,8 +145,8 @@ def solve_subproblem_cg(g, hvp: Callable, radius, P_apply: Callable | None = Non
         V.callable_arg(P_apply, "P_apply", "a function r -> P r, or None")
     radius = _radius(radius)
     if not V.is_traced(tol):
-        tol = V.positive(tol, "tol", "relative residual")
-    max_iter = n if max_iter is None else V.count(max_iter, "max_iter")
+        tol = V.real(tol, "tol (relative residual)", low=0.0, low_open=True)
+    max_iter = n if max_iter is None else V.integer(max_iter, "max_iter")
     for name, fn in (("hvp", hvp), ("P_apply", P_apply)):
         if fn is not None and not V.is_traced(g):
             out = jax.eval_shape(fn, g)
@@ -292,8 +292,8 @@ def trust_region_newton(fun: Callable, x0, *, P=None, subproblem: str = "exact",
         raise ValueError(f"subproblem must be 'exact' or 'cg', got {subproblem!r}")
     radii = f"need 0 < initial_radius < max_radius, got initial_radius={initial_radius}, max_radius={max_radius}"
     try:
-        initial_radius = V.positive(initial_radius, "initial_radius", "trust radius")
-        max_radius = V.positive(max_radius, "max_radius", "largest trust radius")
+        initial_radius = V.real(initial_radius, "initial_radius (trust radius)", low=0.0, low_open=True)
+        max_radius = V.real(max_radius, "max_radius (largest trust radius)", low=0.0, low_open=True)
     except ValueError:
         raise ValueError(radii + " (both finite)") from None
     if not 0 < initial_radius < max_radius:
@@ -301,10 +301,10 @@ def trust_region_newton(fun: Callable, x0, *, P=None, subproblem: str = "exact",
             f"need 0 < initial_radius < max_radius, got initial_radius={initial_radius}, max_radius={max_radius}"
         )
     try:
-        eta = V.scalar(eta, "eta", "acceptance threshold", lo=0.0, hi=0.25, lo_open=False)
+        eta = V.real(eta, "eta (acceptance threshold)", low=0.0, low_open=False, high=0.25, high_open=True)
     except ValueError:
         raise ValueError(f"eta (acceptance threshold) must lie in [0, 0.25), got {eta}") from None
-    gtol = V.positive(gtol, "gtol", "gradient-norm tolerance")
+    gtol = V.real(gtol, "gtol (gradient-norm tolerance)", low=0.0, low_open=True)
     if P is not None:
         P = V.array(P, "P", ndim=2, shape_hint="(n, n) (the inverse metric)")
         if P.shape != (x0.size, x0.size):
@@ -312,10 +312,7 @@ def trust_region_newton(fun: Callable, x0, *, P=None, subproblem: str = "exact",
         if not V.is_traced(P) and not bool(jnp.all(jnp.isfinite(jnp.linalg.cholesky(P)))):
             raise ValueError("P (the inverse metric) must be symmetric positive definite")
         P = P.astype(V.common_float(P, x0))
-    try:
-        max_iter = V.count(max_iter, "max_iter")
-    except TypeError as err:
-        raise ValueError(str(err)) from None
+    max_iter = V.integer(max_iter, "max_iter")
     if not isinstance(raise_on_failure, (bool, np.bool_)):
         raise TypeError(f"raise_on_failure must be True or False, got {raise_on_failure!r}")
     out = jax.eval_shape(fun, x0)

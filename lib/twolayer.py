@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lib import linalg, mlp, train
-from lib._validate_core import as_int, as_real, check_key, real_array, real_dtype
+from lib import _validate as V
 from lib.data import check_data
 
 __all__ = ["TwoLayerRun", "network", "init", "predict", "gram", "movement_bound", "run"]
@@ -29,10 +29,11 @@ __all__ = ["TwoLayerRun", "network", "init", "predict", "gram", "movement_bound"
 def network(d: int, m: int) -> mlp.MLP:
     """The architecture: widths ``(d, m, 1)``, NTK parameterisation with :math:`c_\\sigma = 1`.
 
-    Raises ``ValueError`` (``TypeError`` for ``None``/strings) unless ``d`` and ``m`` are positive integers.
+    Raises ``TypeError`` unless ``d`` and ``m`` are integers (``None``, strings and floats are not), ``ValueError``
+    unless they are positive.
     """
-    d = as_int(d, "d (input dimension)")
-    m = as_int(m, "m (width)")
+    d = V.integer(d, "d (input dimension)")
+    m = V.integer(m, "m (width)")
     return mlp.MLP((d, m, 1), parameterization="ntk", c_sigma=1.0)
 
 
@@ -41,7 +42,7 @@ def init(key, d: int, m: int):
 
     Raises ``TypeError`` for a ``key`` that is not a JAX key, and like :func:`network` for ``d`` and ``m``.
     """
-    check_key(key)
+    V.key(key)
     W, a = mlp.init(key, network(d, m), scheme="du")
     return W, a
 
@@ -53,16 +54,16 @@ def predict(W, a, X):
     shapes that do not match and the errors of :func:`lib.mlp.features`.
     """
     W = _check_W(W)
-    real_dtype(a, "a")
+    V.real_dtype(a, "a")
     if np.shape(a) != (W.shape[1], 1):
         raise ValueError(f"a must have shape (m, 1) = {(W.shape[1], 1)} for W of shape {W.shape}, got {np.shape(a)}")
     return mlp.apply(network(W.shape[0], W.shape[1]), [W, a], X)[:, 0]
 
 
 def _check_W(W):
-    real_dtype(W, "W")
+    V.real_dtype(W, "W")
     if not hasattr(W, "dtype"):  # a nested list
-        W = real_array(W, "W")
+        W = V.array(W, "W", nonempty=False, finite=False)
     if np.ndim(W) != 2 or 0 in np.shape(W):
         raise ValueError(f"W must be a non-empty 2-d array (d, m), got shape {np.shape(W)}")
     if not isinstance(W, jax.core.Tracer) and not np.all(np.isfinite(np.asarray(W))):
@@ -95,10 +96,10 @@ def gram(W, X):
 def movement_bound(N: int, loss0: float, lam0: float, m: int) -> float:
     r"""The chapter's bound :math:`R' = 4\sqrt{2 N \Phi_0} / (\lambda_0 \sqrt m)` on :math:`\max_r \|w_r(k) - w_r(0)\|`."""
     # validated, then used as given (so a NumPy or JAX scalar computes as before)
-    as_int(N, "N")
-    as_int(m, "m (width)")
-    as_real(loss0, "loss0", what="a finite number >= 0", low=0.0)
-    as_real(lam0, "lam0", what="positive and finite (lambda_0 = lam_min(H_inf))",
+    V.integer(N, "N")
+    V.integer(m, "m (width)")
+    V.real(loss0, "loss0", what="a finite number >= 0", low=0.0)
+    V.real(lam0, "lam0", what="positive and finite (lambda_0 = lam_min(H_inf))",
                    low=0.0, low_open=True)
     return float(4.0 * np.sqrt(2.0 * N * loss0) / (lam0 * np.sqrt(m)))
 
@@ -118,22 +119,22 @@ def run(key, X, Y, m: int, eta: float, num_steps: int) -> TwoLayerRun:
     ``X: (N, d)`` unit-norm rows, ``Y: (N,)`` or ``(N, 1)``. Records
     :math:`\lambda_{\min}(H(W_k))` and :math:`\max_r\|w_r(k) - w_r(0)\|` at every step.
     Raises ``ValueError`` for a ``Y`` with more than one column, a width ``m``
-    or ``num_steps`` that is not a positive integer, an ``eta`` that is not a
+    or ``num_steps`` below 1 (``TypeError`` for one that is not an integer), an ``eta`` that is not a
     positive finite number (JAX and NumPy scalars are accepted), besides the
     checks of :func:`lib.data.check_data` (unit-norm rows) and of
     :func:`lib.train.gradient_descent`.
     """
-    check_key(key)
+    V.key(key)
     if Y is None:
         raise TypeError("Y must be the targets, an (N,) or (N, 1) array, got None")
     X, Y = check_data(X, Y, unit_norm=True)
     if Y.shape[1] != 1:
         raise ValueError(f"Y must have one output column for the two-layer network, got shape {Y.shape}")
-    m = as_int(m, "m (width)")
-    eta_checked = as_real(eta, "eta (step size)", what="a positive finite number", low=0.0, low_open=True)
+    m = V.integer(m, "m (width)")
+    eta_checked = V.real(eta, "eta (step size)", what="a positive finite number", low=0.0, low_open=True)
     if not isinstance(eta, (int, float, np.floating)):  # a JAX or 0-d array scalar: train takes a number
         eta = eta_checked
-    num_steps = as_int(num_steps, "num_steps")
+    num_steps = V.integer(num_steps, "num_steps")
     y = Y[:, 0]
     W0, a = init(key, X.shape[1], int(m))
 

@@ -30,14 +30,14 @@ def test_sphere_points_impossible_separation_raises():
         data.sphere_points(jax.random.key(0), 50, 2, min_angle=1.0, max_draws=2000)
 
 
-@pytest.mark.parametrize("N,d,angle,match", [
-    (0, 3, 0.0, "N must be a positive integer, got 0"),
-    (3, 0, 0.0, "d must be a positive integer, got 0"),
-    (3, 2, 2.0, "min_angle must lie in \\[0, pi/2\\]"),
-    (2.5, 2, 0.0, "N must be a positive integer, got 2.5"),
+@pytest.mark.parametrize("N,d,angle,exc,match", [
+    (0, 3, 0.0, ValueError, "N must be a positive integer, got 0"),
+    (3, 0, 0.0, ValueError, "d must be a positive integer, got 0"),
+    (3, 2, 2.0, ValueError, "min_angle must lie in \\[0, pi/2\\]"),
+    (2.5, 2, 0.0, TypeError, "N must be a positive integer, got 2.5"),  # a float is not a count
 ])
-def test_sphere_points_bad_arguments(N, d, angle, match):
-    with pytest.raises(ValueError, match=match):
+def test_sphere_points_bad_arguments(N, d, angle, exc, match):
+    with pytest.raises(exc, match=match):
         data.sphere_points(jax.random.key(0), N, d, min_angle=angle)
 
 

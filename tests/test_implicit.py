@@ -109,7 +109,7 @@ def test_equilibrium_rejects_inputs_of_the_wrong_dimension():
 def test_init_errors():
     with pytest.raises(ValueError, match="m must be a positive integer, got 0"):
         implicit.init(jax.random.key(0), 0, 3)
-    with pytest.raises(ValueError, match="d must be a positive integer, got 2.5"):
+    with pytest.raises(TypeError, match="d must be a positive integer, got 2.5"):
         implicit.init(jax.random.key(0), 4, 2.5)
 
 

@@ -65,13 +65,17 @@ def test_mlp_is_hashable_for_jit():
     ({"widths": (3,)}, "widths must list at least"),
     ({"widths": (3, 0, 1)}, "widths\\[1\\] = 0: every width must be a positive integer"),
     ({"widths": (3, -2, 1)}, "widths\\[1\\] = -2"),
-    ({"widths": (3, 2.5, 1)}, "widths\\[1\\] = 2.5"),
     ({"widths": (3, 2, 1), "parameterization": "mup"}, "parameterization must be 'standard' or 'ntk'"),
     ({"widths": (3, 2, 1), "c_sigma": 0.0}, "c_sigma must be positive"),
 ])
 def test_mlp_validation(kwargs, match):
     with pytest.raises(ValueError, match=match):
         mlp.MLP(**kwargs)
+
+
+def test_mlp_float_width_is_a_type_error():
+    with pytest.raises(TypeError, match="widths\\[1\\] = 2.5: every width must be a positive integer"):
+        mlp.MLP((3, 2.5, 1))
 
 
 def test_init_rejects_unknown_or_mismatched_scheme():
