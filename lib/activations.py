@@ -38,7 +38,7 @@ class ReLU:
         object.__setattr__(self, "gamma", 0.0)
 
     def __call__(self, x):
-        """:math:`\max(x, 0)`; ``TypeError`` for a complex or non-numeric ``x``."""
+        r""":math:`\max(x, 0)`; ``TypeError`` for a complex or non-numeric ``x``."""
         V.real_dtype(x, "x")
         return jax.nn.relu(x)
 
@@ -74,12 +74,12 @@ class SmoothLeakyReLU:
         return 4.0 * self.beta / (1.0 - self.gamma)
 
     def __call__(self, x):
-        """:math:`\sigma(x)`; ``TypeError`` for a complex or non-numeric ``x``."""
+        r""":math:`\sigma(x)`; ``TypeError`` for a complex or non-numeric ``x``."""
         V.real_dtype(x, "x")
         c = self.sharpness
         return self.gamma * x + (1.0 - self.gamma) * jax.nn.softplus(c * x) / c
 
     def derivative(self, x):
-        """:math:`\sigma'(x)`; ``TypeError`` for a complex or non-numeric ``x``."""
+        r""":math:`\sigma'(x)`; ``TypeError`` for a complex or non-numeric ``x``."""
         V.real_dtype(x, "x")
         return self.gamma + (1.0 - self.gamma) * jax.nn.sigmoid(self.sharpness * x)

@@ -141,7 +141,7 @@ def sphere_points(key, N: int, d: int, min_angle: float = 0.0, max_draws: int = 
     ``min_angle`` apart (the caps of angular radius ``min_angle / 2`` around the
     ``2N`` points :math:`\pm x_i` would not fit on the sphere, or ``min_angle = pi/2``
     with ``N > 1``: random candidates are never exactly orthogonal), or when
-    :data:`_STALL_DRAWS` (a million) candidates in a row are rejected, so a huge
+    ``_STALL_DRAWS`` (a million) candidates in a row are rejected, so a huge
     ``max_draws`` cannot hang. Bad ``N``, ``d``,
     ``min_angle`` or ``max_draws`` raise ``ValueError`` (``TypeError`` for
     ``None``/strings/complex), a ``key`` that is not a JAX key ``TypeError``.

@@ -102,7 +102,12 @@ def gradient_bounds(X_norm: float, gamma: float, m: int, b: Bounds, F_bar: float
     F_bar = _nonneg(F_bar, "F_bar", "bound on ||Z||_2")
     lip_A, lip_W = equilibrium_lipschitz(X_norm, gamma, m, b)
     b = _bounds(b)
-    return b.u * lip_A, b.u * lip_W, F_bar
+    # not well posed (infinite Lipschitz constants): no bound, even at u = 0 (where 0 * inf would be NaN)
+    return _bound_times(b.u, lip_A), _bound_times(b.u, lip_W), F_bar
+
+
+def _bound_times(u: float, lip: float) -> float:
+    return math.inf if math.isinf(lip) else u * lip
 
 
 def cross_constant(X_norm: float, gamma: float, m: int, b: Bounds) -> float:
