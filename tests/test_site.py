@@ -262,6 +262,7 @@ def test_phone_menu_opens(browser, server, html_dir, name):
         assert dialog.locator("a.reference").count() >= len(CHAPTERS), f"{name}: the phone menu lists no chapters"
         if name in CHAPTERS:
             page.keyboard.press("Escape")
+            page.wait_for_timeout(600)  # let the menu finish closing, so the screenshot shows the page
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"{Path(name).name}-390.png"))
     finally:
