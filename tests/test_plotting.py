@@ -5,7 +5,6 @@ import pytest
 
 from lib import explore, plotting
 
-from precision import X64
 
 
 def test_house_style_has_opaque_white_backgrounds():
@@ -98,9 +97,6 @@ def test_pyramid_explorer_reports_a_wrong_topology():
     assert "pyramidal topology" in fig.axes[0].texts[0].get_text()
 
 
-@pytest.mark.xfail(not X64, strict=False,
-                   reason="float32: the empirical NTK of lib.implicit.predict has NaN entries (lib.implicit, not the "
-                          "explorer); the explorer shows that error in its figure")
 def test_implicit_explorer_plots_loss_norm_and_iterations():
     fig = explore.implicit_net(width=32, gamma=0.3, solver="plain", num_steps=20)
     ax_loss, ax_norm, ax_it = fig.axes
