@@ -18,31 +18,21 @@ import math
 
 import numpy as np
 
+from lib import _validate as V
+
 __all__ = ["sig", "at_most", "steps_above_floor"]
 
 
-def _real_scalar(x, name: str) -> float:
-    if isinstance(x, (bool, np.bool_)) or x is None:
-        raise TypeError(f"{name} must be a real number, got {x!r}")
-    arr = np.asarray(x)
-    if arr.ndim != 0:
-        raise ValueError(f"{name} must be a scalar, got an array of shape {arr.shape}")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be real, got complex {x!r}")
-    if not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"{name} must be a real number, got {x!r}")
-    return float(arr)
-
-
 def _digits(digits) -> int:
-    if isinstance(digits, (bool, np.bool_)) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 17:
-        raise ValueError(f"digits must be an integer in [1, 17], got {digits!r}")
-    return int(digits)
+    d = V.integer(digits, "digits", what="an integer in [1, 17]")
+    if d > 17:
+        raise ValueError(f"digits must be an integer in [1, 17], got {d}")
+    return d
 
 
 def sig(x, digits: int = 3) -> str:
-    """``x`` to ``digits`` significant digits (``'g'`` format); ``nan``/``inf`` as such."""
-    v = _real_scalar(x, "x")
+    """``x`` to ``digits`` significant digits (``'g'`` format); ``inf`` as such, NaN raises ``ValueError``."""
+    v = V.real(x, "x", finite=False)
     d = _digits(digits)
     if not math.isfinite(v):
         return str(v)
@@ -56,12 +46,8 @@ def at_most(x, floor: float, digits: int = 3) -> str:
     error against a closed form, a final loss at the round-off floor): below
     ``floor`` only the bound is portable.
     """
-    v = _real_scalar(x, "x")
-    f = _real_scalar(floor, "floor")
-    if not (math.isfinite(f) and f > 0):
-        raise ValueError(f"floor must be a positive finite number, got {floor!r}")
-    if math.isnan(v):
-        raise ValueError(f"x is NaN: a measured quantity that should be bounded by floor = {f:g}")
+    v = V.real(x, "x", finite=False)
+    f = V.real(floor, "floor", low=0.0, low_open=True)
     if abs(v) < f:
         return f"< {f:.0e}".replace("e-0", "e-").replace("e+0", "e+")
     return sig(v, digits)
@@ -85,8 +71,6 @@ def steps_above_floor(loss, floor: float | None = None) -> int:
     if floor is None:
         eps = np.finfo(arr.dtype).eps if np.issubdtype(arr.dtype, np.floating) else np.finfo(float).eps
         floor = 1e3 * eps * abs(float(arr[0]))
-    f = _real_scalar(floor, "floor")
-    if not (math.isfinite(f) and f >= 0):
-        raise ValueError(f"floor must be a non-negative finite number, got {floor!r}")
+    f = V.real(floor, "floor", low=0.0)
     below = np.nonzero(arr <= f)[0]
     return int(below[0]) if below.size else int(arr.size)

@@ -27,7 +27,8 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
-import yaml
+
+from toc import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -45,15 +46,7 @@ THEOREM_WORDS = "Lemma|Lemmas|Theorem|Theorems|Corollary|Corollaries|Definition|
 DOUBLED = re.compile(rf"\b({THEOREM_WORDS})\s+({THEOREM_WORDS})\b")
 
 
-def _toc_pages():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-    for part in toc.get("parts", []):
-        pages += [c["file"] for c in part.get("chapters", [])]
-    return pages
-
-
-PAGES = _toc_pages()
+PAGES = toc_pages()
 CHAPTERS = [p for p in PAGES if re.match(r"book/ch\d", p)]
 
 
