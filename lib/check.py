@@ -7,7 +7,10 @@ The book's code exercises end with a cell such as ::
 
 which prints ``Correct`` or what is wrong with the answer, with a hint, and never
 the reference value: the reference is computed here, by ``lib``, from the
-exercise's inputs (:data:`EXERCISES`). The two building blocks work on their own:
+exercise's inputs (:data:`EXERCISES`). Some answers have no single reference
+value (a construction, a width found by a search to a resolution): those
+exercises check the answer's defining property instead (``"property"``). The two
+building blocks work on their own:
 
 * :func:`answer` compares a number or an array with a reference, with a relative
   and an absolute tolerance, :math:`|a - r| \le \mathrm{atol} + \mathrm{rtol}\,|r|` entrywise;
@@ -21,6 +24,7 @@ tolerance, an unknown exercise) raises ``ValueError`` or ``TypeError``.
 """
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple, Sequence
@@ -172,9 +176,11 @@ def function(fn, reference: Callable, inputs: Sequence[tuple], *, rtol: float = 
 class Exercise(NamedTuple):
     r"""A self-checking exercise of the book: how its reference answer is computed, by ``lib``."""
 
-    kind: str  # "value": answer(...) against reference(*inputs); "function": function(...) on tests()
-    reference: Callable  # computes the reference from the exercise's inputs (or from one test input)
-    tests: Callable | None  # "function" exercises: () -> list of argument tuples; None for "value"
+    kind: str  # "value": answer(...) against reference(*inputs); "function": function(...) on tests();
+    #            "property": the answer is right when reference(answer, *inputs) finds nothing wrong
+    reference: Callable  # computes the reference from the exercise's inputs (or from one test input);
+    #                      "property": returns the list of what is wrong with the answer (empty: right)
+    tests: Callable | None  # "function" exercises: () -> list of argument tuples; None otherwise
     rtol: float  # relative tolerance
     atol: float  # absolute tolerance
     hint: str  # shown when the answer is wrong
@@ -303,6 +309,130 @@ def _deq_rate(Phi, Y, gamma, eta):
     return np.array([lam_plus, eta * lam_plus / (1.0 + gamma * math.sqrt(m)) ** 2])
 
 
+def _best_pl_constant(half_width):
+    """Chapter 1: min over 0 < |x| <= a of phi'(x)^2 / (2 phi(x)), phi(x) = x^2 + 3 sin^2 x (grid, then refined)."""
+    from scipy.optimize import minimize_scalar
+    a = float(half_width)
+
+    def ratio(x):
+        return (2 * x + 3 * np.sin(2 * x)) ** 2 / (2 * (x**2 + 3 * np.sin(x) ** 2))
+
+    x = np.linspace(1e-3, a, 200_001)  # the ratio is even, and tends to 8 at 0: its minimum is away from 0
+    i = int(np.argmin(ratio(x)))
+    lo, hi = x[max(i - 1, 0)], x[min(i + 1, x.size - 1)]
+    return min(float(ratio(x[i])), float(minimize_scalar(ratio, bounds=(lo, hi), method="bounded",
+                                                          options={"xatol": 1e-12}).fun))
+
+
+def _as_array(value, name: str, shape=None):
+    """The reader's answer as a float array, or the message saying why it is not one of the right shape."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, f"{name} must be a number or an array of numbers, got {type(value).__name__}."
+    if shape is not None and arr.shape != tuple(shape):
+        return None, f"{name} has shape {arr.shape}, expected {tuple(shape)}."
+    if not np.all(np.isfinite(arr)):
+        return None, f"{name} has non-finite entries (NaN or infinity)."
+    return arr, None
+
+
+def _binding_widths(key, X, Y):
+    """Chapter 2: [[H1 threshold, all-hypotheses threshold] for He, the same for the zero output layer].
+
+    The thresholds are lib.sweep.smallest_width's answers, from N to 2^21: the
+    hypotheses are measured on a fresh draw at each width, so they need not be
+    monotone in the width, and the search's answer is the reference.
+    """
+    from lib import lastlayer, mlp, sweep
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    N, d = X.shape
+
+    def first_width(scheme, which):
+        def holds(n):
+            net = mlp.MLP((d, n, 1))
+            report = lastlayer.theorem_check(net, mlp.init(key, net, scheme), X, Y, 1e-300)
+            return all(h.holds for h in report.hypotheses if which == "all" or h.name in ("H0", which))
+        width = sweep.smallest_width(holds, N, 2**21)
+        return np.nan if width is None else float(width)
+
+    return np.array([[first_width(scheme, which) for which in ("H1", "all")] for scheme in ("he", "zero_output")])
+
+
+def _relu_stationary_point(params, net, X, Y):
+    """Chapter 3: params with grad_{W_2} Phi = 0, a non-zero residual, F_1 of full row rank and W_3 of full column rank."""
+    import jax
+    import jax.numpy as jnp
+    from lib import linalg, mlp, train
+    if not isinstance(params, (list, tuple)) or len(params) != len(net.widths) - 1:
+        return [f"params must be a list of {len(net.widths) - 1} weight matrices, got {type(params).__name__}"
+                + (f" of length {len(params)}." if isinstance(params, (list, tuple)) else ".")]
+    Ws = []
+    for i, (W, shape) in enumerate(zip(params, zip(net.widths[:-1], net.widths[1:])), start=1):
+        arr, problem = _as_array(W, f"W_{i} (params[{i - 1}])", shape=shape)
+        if problem:
+            return [problem]
+        Ws.append(jnp.asarray(arr))
+    X, Y = jnp.asarray(np.asarray(X, dtype=np.float64)), jnp.asarray(np.asarray(Y, dtype=np.float64))
+    grad_W2 = jax.grad(lambda p: train.square_loss(mlp.apply(net, p, X), Y))(Ws)[1]
+    wrong = []
+    scale = 1e-12 * max(1.0, float(jnp.linalg.norm(Y)))
+    if float(jnp.abs(grad_W2).max()) > scale:
+        wrong.append("the gradient with respect to W_2 is not zero at your point.")
+    if float(jnp.linalg.norm(mlp.apply(net, Ws, X) - Y)) <= scale:
+        wrong.append("the residual is zero at your point: the point must not fit the data.")
+    if linalg.sigma_min(mlp.features(net, Ws, X)[1]) <= 1e-10:
+        wrong.append("F_1 does not have full row rank at your point.")
+    if linalg.sigma_min(Ws[2]) <= 1e-10:
+        wrong.append("W_3 does not have full column rank at your point.")
+    return wrong
+
+
+def _scaled_lecun_ratios(net, key, X, Y):
+    """Chapter 3: D_3 / rho_3 of the theorem's check for LeCun weights with W_1 scaled by s = 1e3 and 1e4."""
+    from lib import mlp, pyramid
+    out = []
+    for s in (1e3, 1e4):
+        params = [s * W if i == 0 else W for i, W in enumerate(mlp.init(key, net, "lecun"))]
+        q = pyramid.theorem_check(net, params, X, Y).quantities
+        out.append(q["D"][2] / q["rho"][2])
+    return np.array(out)
+
+
+def _relu_equilibria(solutions):
+    """Chapter 4: at least two different solutions z in R^2 of z = relu(2z + b), b = (-1, -1)."""
+    if not isinstance(solutions, (list, tuple)):
+        return [f"solutions must be a list of vectors z, got {type(solutions).__name__}."]
+    zs = []
+    for i, z in enumerate(solutions):
+        arr, problem = _as_array(z, f"solutions[{i}]")
+        if problem:
+            return [problem]
+        if arr.size != 2:
+            return [f"solutions[{i}] must hold the m = 2 entries of z, got {arr.size}."]
+        zs.append(arr.reshape(2))
+    wrong = [f"solutions[{i}] is not an equilibrium: relu(2z - 1) differs from z." for i, z in enumerate(zs)
+             if np.max(np.abs(np.maximum(2 * z - 1, 0) - z)) > 1e-12]
+    distinct = {tuple(np.round(z, 9)) for z in zs}
+    if len(distinct) < 2:
+        wrong.append(f"give at least two different solutions, got {len(distinct)}.")
+    return wrong
+
+
+def _small_gamma_gaps(X, gammas):
+    """Chapter 4: max_ij |K(gamma) - k_1(X X^T)|_ij for each gamma, K the implicit network's limit kernel."""
+    import jax
+    from lib import implicit, kernels
+    out = []
+    with jax.enable_x64(True):
+        X64 = np.asarray(X, dtype=np.float64)
+        S0 = X64 @ X64.T
+        k1 = np.asarray(kernels.arccos_moments(np.diag(S0)[:, None], np.diag(S0)[None, :], S0)[0])
+        for gamma in gammas:
+            out.append(float(np.max(np.abs(np.asarray(implicit.limit_kernel(X64, float(gamma))) - k1))))
+    return np.array(out)
+
+
 #: the book's self-checking exercises, by label
 #:
 #: :meta hide-value:
@@ -355,15 +485,44 @@ EXERCISES: dict[str, Exercise] = {
         "lambda^+ is the smallest non-zero eigenvalue of Phi^T Phi (count eigenvalues below 1e-10 of the largest "
         "as zero); m is the number of columns of Phi.",
         "ch5"),
+    "ex-nonconvex-pl": Exercise(
+        "value", _best_pl_constant, None, 1e-3, 0.0,
+        "the best constant is the smallest value of phi'(x)^2 / (2 phi(x)) over x != 0 in [-20, 20] (phi^* = 0); "
+        "a grid finer than 1e-3 is enough.",
+        "ch1"),
+    "ex-binding": Exercise(
+        "value", _binding_widths, None, 0.0, 0.5,
+        "run lib.sweep.smallest_width(holds, N, 2**21) with holds(n) true when the hypotheses hold at width n, "
+        "once per scheme and per set of hypotheses; give [[He: H1, all], [zero output: H1, all]].",
+        "ch2"),
+    "ex-relu-pl": Exercise(
+        "property", _relu_stationary_point, None, 0.0, 0.0,
+        "ReLU features are non-negative: choose W_2 so that every pre-activation of layer 2 is negative.",
+        "ch3"),
+    "ex-zero-w2": Exercise(
+        "value", _scaled_lecun_ratios, None, 1e-6, 0.0,
+        "scale only W_1 = params[0] of mlp.init(k_ex, net_s, 'lecun') by s; D and rho are lists over layers in "
+        "pyramid.theorem_check(...).quantities, and layer 3 is index 2.",
+        "ch3"),
+    "ex-two-equilibria": Exercise(
+        "property", _relu_equilibria, None, 0.0, 0.0,
+        "try vectors whose entries are 0 or 1: relu(2 * 0 - 1) = 0 and relu(2 * 1 - 1) = 1.",
+        "ch4"),
+    "ex-small-gamma": Exercise(
+        "value", _small_gamma_gaps, None, 1e-6, 1e-12,
+        "k_1(X X^T) is kernels.arccos_moments(diag, diag, X X^T)[0] with the diagonal of X X^T as column and row; "
+        "take the largest entrywise difference from implicit.limit_kernel(X, gamma), one value per gamma.",
+        "ch4"),
 }
 
 
 def exercise(label: str, value, *inputs: Any) -> Verdict:
     r"""Check the reader's answer to the book's exercise ``label`` (a key of :data:`EXERCISES`).
 
-    ``value``: the number, array or function the exercise asks for (``None``: not
-    answered yet). ``inputs``: the exercise's inputs, for a ``"value"`` exercise
-    (the reference is computed from them by ``lib``); none for a ``"function"``
+    ``value``: the number, array, function or construction the exercise asks for
+    (``None``: not answered yet). ``inputs``: the exercise's inputs, for a
+    ``"value"`` exercise (the reference is computed from them by ``lib``) and a
+    ``"property"`` one (the answer is checked on them); none for a ``"function"``
     exercise, whose test inputs are fixed here.
     """
     if not isinstance(label, str) or label not in EXERCISES:
@@ -371,6 +530,15 @@ def exercise(label: str, value, *inputs: Any) -> Verdict:
     ex = EXERCISES[label]
     if value is None:  # not answered yet: no need for the reference (its inputs may be placeholders too)
         return Verdict(False, f"No answer yet: replace None by your {'function' if ex.kind == 'function' else 'answer'}.")
+    if ex.kind == "property":
+        expected = len(inspect.signature(ex.reference).parameters) - 1
+        if len(inputs) != expected:
+            raise ValueError(f"inputs: exercise {label!r} takes {expected} input(s) after the answer, "
+                             f"got {len(inputs)}")
+        wrong = ex.reference(value, *inputs)
+        if wrong:
+            return _fail(" ".join(wrong), ex.hint)
+        return Verdict(True, "Correct: your answer has every property the exercise asks for.")
     if ex.kind == "function":
         if inputs:
             raise ValueError(f"inputs: exercise {label!r} checks a function on its own test inputs; "

@@ -45,4 +45,6 @@ def test_exercise_rejects_bad_label_and_inputs():
     raises_naming(ValueError, "label", check.exercise, "ex-no-such-exercise", 1.0)
     raises_naming(ValueError, "label", check.exercise, 3, 1.0)
     raises_naming(ValueError, "inputs", check.exercise, "ex-path-length", 1.0)          # value: needs its inputs
+    raises_naming(ValueError, "inputs", check.exercise, "ex-two-equilibria", [np.zeros(2)], np.eye(2))  # property: none
+    raises_naming(ValueError, "inputs", check.exercise, "ex-relu-pl", [np.zeros(2)])    # property: needs net, X, Y
     raises_naming(ValueError, "inputs", check.exercise, "ex-pl-several-outputs-code", np.min, np.ones((2, 3)))
