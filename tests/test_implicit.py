@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from lib import data, implicit
 
-from precision import tol
+from precision import X64, tol
 
 
 def _problem(N=6, d=4, m=32, seed=0):
@@ -21,7 +21,7 @@ def _problem(N=6, d=4, m=32, seed=0):
 
 
 @pytest.mark.property
-@settings(max_examples=25)
+@settings(max_examples=25 if X64 else 6)   # fewer in the float32 pass (conftest.py)
 @given(seed=st.integers(0, 2**31 - 1), norm=st.floats(0.1, 0.95), method=st.sampled_from(implicit.METHODS),
        shift=st.floats(0.0, 1.0))
 def test_solvers_converge_on_random_contractions(seed, norm, method, shift):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from lib import data, implicit, linalg
 from lib import implicit_theorem as thm
 
-from precision import tol
+from precision import X64, tol
 
 
 def _problem(N=4, d=32, m=64, seed=0, output="zero"):
@@ -26,7 +26,7 @@ def _norms(p):
 
 
 @pytest.mark.property
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15 if X64 else 5, deadline=None)   # fewer in the float32 pass (conftest.py)
 @given(seed=st.integers(0, 2**31 - 1), gamma=st.floats(0.05, 0.45), scale=st.floats(1e-3, 1.0))
 def test_equilibrium_lipschitz_and_gradient_bounds_hold(seed, gamma, scale):
     X, Y, p = _problem(seed=seed % 1000, output="lecun")
