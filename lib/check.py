@@ -192,10 +192,9 @@ class Exercise(NamedTuple):
 
 def _path_length_bound(A, y):
     """Chapter 1: sqrt(8 Phi_0 / mu) for least squares from w_0 = 0, mu = lam_min(A A^T)."""
-    from lib import linalg
+    from lib import linalg, rates
     A64, y64 = np.asarray(A, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    loss0 = 0.5 * float(np.sum(y64**2))
-    return math.sqrt(8.0 * loss0 / linalg.lam_min(A64 @ A64.T))
+    return rates.path_length_bound(0.5 * float(np.sum(y64**2)), linalg.lam_min(A64 @ A64.T), decrease=0.5)
 
 
 def _parallel_lam0(X, u, eps_list):

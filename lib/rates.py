@@ -4,14 +4,18 @@ A linear (geometric) rate :math:`\rho` means
 :math:`\Phi_k - \Phi^* \le (1 - \rho)^k (\Phi_0 - \Phi^*)`. These helpers turn a
 theorem's :math:`\rho` into a curve, read the :math:`\rho` a run achieved off
 its loss history, and fit power laws (width against :math:`N`) on log-log axes.
+:func:`path_length_bound` is the finite-path-length lemma of chapter 1: how far
+a run can travel when it decreases the loss enough at every step and PL holds.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from lib import _validate as V
 
-__all__ = ["linear_bound", "fitted_rate", "loglog_slope"]
+__all__ = ["linear_bound", "path_length_bound", "fitted_rate", "loglog_slope"]
 
 
 def linear_bound(loss0: float, rate: float, num_steps: int, loss_star: float = 0.0) -> np.ndarray:
@@ -31,6 +35,30 @@ def linear_bound(loss0: float, rate: float, num_steps: int, loss_star: float = 0
         raise ValueError(f"loss0 = {loss0} must be at least loss_star = {loss_star}")
     k = np.arange(num_steps + 1)
     return loss_star + (loss0 - loss_star) * (1.0 - rate) ** k
+
+
+def path_length_bound(loss0: float, mu: float, decrease: float = 0.5, loss_star: float = 0.0) -> float:
+    r"""The path-length bound :math:`\sqrt{2(\Phi_0 - \Phi^*)/\mu}\,/\,c` of chapter 1's lemma ``lem-path-length``.
+
+    Gradient descent :math:`\theta_{k+1} = \theta_k - \eta\nabla\Phi(\theta_k)` with, at every step
+    :math:`k < T`, sufficient decrease :math:`\Phi_k - \Phi_{k+1} \ge c\,\eta\|g_k\|^2` and the PL
+    inequality :math:`\|g_k\|^2 \ge 2\mu(\Phi_k - \Phi^*)` travels at most this far in total,
+    :math:`\eta\sum_{k<T}\|g_k\|`, whatever :math:`\eta` and :math:`T`. Here :math:`g_k` is the gradient, or
+    one block of it (one layer's gradient) when both inequalities hold for that block: the bound is
+    then that block's travel. ``decrease`` is :math:`c`: ``0.5`` for a step :math:`\eta \le 1/\beta` on a
+    :math:`\beta`-smooth loss (the descent lemma), ``1.0`` for gradient flow
+    (:math:`\int_0^t\|\nabla\Phi\|\,ds \le \sqrt{2(\Phi_0 - \Phi^*)/\mu}`). There is no condition number in it.
+
+    Raises ``ValueError`` unless ``mu`` and ``decrease`` are positive and finite and ``loss0 >= loss_star``
+    are finite (``TypeError`` for non-numbers); NumPy and JAX scalars are accepted.
+    """
+    loss0 = V.real(loss0, "loss0")
+    loss_star = V.real(loss_star, "loss_star")
+    mu = V.real(mu, "mu", low=0.0, low_open=True)
+    decrease = V.real(decrease, "decrease", low=0.0, low_open=True)
+    if not loss0 >= loss_star:
+        raise ValueError(f"loss0 = {loss0} must be at least loss_star = {loss_star}")
+    return math.sqrt(2.0 * (loss0 - loss_star) / mu) / decrease
 
 
 def fitted_rate(loss, start: int = 0, stop: int | None = None, loss_star: float = 0.0) -> float:

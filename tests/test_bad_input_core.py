@@ -582,6 +582,22 @@ def test_linear_bound_bad_input():
     np.testing.assert_allclose(lb(jnp.asarray(1.0), jnp.asarray(0.5), np.int64(2)), [1.0, 0.5, 0.25])
 
 
+@covers("lib.rates.path_length_bound")
+def test_path_length_bound_bad_input():
+    plb = rates.path_length_bound
+    raises_naming(ValueError, "mu", plb, 1.0, 0.0)
+    raises_naming(ValueError, "mu", plb, 1.0, -1.0)
+    raises_naming(ValueError, "mu", plb, 1.0, np.inf)
+    raises_naming(TypeError, "mu", plb, 1.0, None)
+    raises_naming(ValueError, "decrease", plb, 1.0, 0.5, 0.0)
+    raises_naming(ValueError, "decrease", plb, 1.0, 0.5, np.nan)
+    raises_naming(ValueError, "loss0", plb, np.nan, 0.5)
+    raises_naming(TypeError, "loss0", plb, "1.0", 0.5)
+    raises_naming(ValueError, "loss0", plb, 0.5, 0.5, loss_star=1.0)
+    raises_naming(ValueError, "loss_star", plb, 1.0, 0.5, loss_star=np.inf)
+    assert plb(jnp.asarray(1.0), np.float32(0.5), decrease=np.int64(1)) == pytest.approx(2.0)
+
+
 @covers("lib.rates.fitted_rate")
 def test_fitted_rate_bad_input():
     loss = 0.5 ** np.arange(10)
