@@ -11,6 +11,9 @@ makes the limiting Gram matrix positive definite). This module makes such data:
   no download), centred and normalised to unit rows;
 * :func:`mnist_like` and :func:`cifar10`: MNIST-format (MNIST, Kuzushiji-MNIST)
   and CIFAR-10 files that the user already has, normalised the same way;
+* :func:`train_test`: a training and a test set preprocessed with the training
+  statistics only, from scikit-learn's digits, breast-cancer or wine data or from
+  those files;
 * :func:`check_data`: the validation every trainer and kernel applies.
 
 All arrays use the row layout of the book: ``X: (N, d)``, ``Y: (N, k)``.
@@ -35,6 +38,9 @@ __all__ = [
     "read_idx",
     "mnist_like",
     "cifar10",
+    "SHIPPED",
+    "FROM_FILES",
+    "train_test",
 ]
 
 
@@ -258,8 +264,8 @@ def teacher_labels(key, X, width: int = 64, depth: int = 2, n_out: int = 1):
     return Y / rms
 
 
-def _as_dataset(images, target, classes, n, key, targets, name) -> Dataset:
-    """Select classes, subsample, centre and normalise rows, build targets: shared by every loader."""
+def _select(images, target, classes, targets, name):
+    """Check a loader's arrays and keep ``classes`` (relabelled ``0..C-1``): ``(images (n, d) float64, labels, classes)``."""
     images = np.asarray(images)
     target = np.asarray(target)
     if target.ndim != 1 or not np.issubdtype(target.dtype, np.integer) or np.any(target < 0):
@@ -274,6 +280,7 @@ def _as_dataset(images, target, classes, n, key, targets, name) -> Dataset:
         )
     images = images.astype(np.float64).reshape(len(target), -1)
     n_classes = int(target.max()) + 1 if len(target) else 0
+    asked = classes is not None
     if classes is None:
         classes = tuple(range(max(n_classes, 2)))
     if isinstance(classes, (str, bytes)) or not np.iterable(classes):
@@ -288,6 +295,31 @@ def _as_dataset(images, target, classes, n, key, targets, name) -> Dataset:
     keep = np.isin(target, classes)
     images, target = images[keep], target[keep]
     labels = np.array([classes.index(t) for t in target], dtype=np.int64)
+    absent = [c for i, c in enumerate(classes) if not np.any(labels == i)]
+    if absent and asked:
+        raise ValueError(f"classes must be labels present in {name}, got {classes}: no sample has label(s) {absent}")
+    return images, labels, classes
+
+
+def _targets_of(labels, classes, targets):
+    if targets == "onehot":
+        return np.eye(len(classes))[labels]
+    return np.where(labels == 0, 1.0, -1.0)[:, None]
+
+
+def _unit_rows(X, name, what="image(s) equal the mean image"):
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    if np.any(norms == 0):
+        raise ValueError(
+            f"{name}: {int(np.sum(norms == 0))} {what}, so their centred rows are zero "
+            "and cannot be normalised; select other classes or samples"
+        )
+    return X / norms
+
+
+def _as_dataset(images, target, classes, n, key, targets, name) -> Dataset:
+    """Select classes, subsample, centre and normalise rows, build targets: shared by every loader."""
+    images, labels, classes = _select(images, target, classes, targets, name)
     if n is not None:
         if key is None:
             raise ValueError(f"{name}(n=...) draws a random subset: pass key=jax.random.key(...)")
@@ -305,20 +337,9 @@ def _as_dataset(images, target, classes, n, key, targets, name) -> Dataset:
             f"{name}: classes {classes} select {len(labels)} image(s); at least 2 are needed "
             "(one image centred by its own mean is zero)"
         )
-    X = images - images.mean(axis=0, keepdims=True)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    if np.any(norms == 0):
-        raise ValueError(
-            f"{name}: {int(np.sum(norms == 0))} image(s) equal the mean image, so their centred rows are zero "
-            "and cannot be normalised; select other classes or samples"
-        )
-    X /= norms
-    if targets == "onehot":
-        Y = np.eye(len(classes))[labels]
-    else:
-        Y = np.where(labels == 0, 1.0, -1.0)[:, None]
+    X = _unit_rows(images - images.mean(axis=0, keepdims=True), name)
     dtype = jnp.result_type(float)
-    return Dataset(jnp.asarray(X, dtype), jnp.asarray(Y, dtype), jnp.asarray(labels))
+    return Dataset(jnp.asarray(X, dtype), jnp.asarray(_targets_of(labels, classes, targets), dtype), jnp.asarray(labels))
 
 
 def digits(classes=None, n: int | None = None, key=None, targets: str = "onehot") -> Dataset:
@@ -412,6 +433,10 @@ def mnist_like(root, split: str = "train", classes=None, n: int | None = None, k
     different number of images and labels, labels that are not integers) raise
     ``ValueError``; other arguments are checked as in :func:`digits`.
     """
+    return _as_dataset(*_mnist_raw(root, split, name), classes, n, key, targets, name)
+
+
+def _mnist_raw(root, split, name):
     V.option(split, "split", ("train", "test"))
     where = (f"Put the four standard {name} IDX files in that folder, or pass root= the folder that "
              "holds them.")
@@ -420,7 +445,7 @@ def mnist_like(root, split: str = "train", classes=None, n: int | None = None, k
     labels = read_idx(_find(root, lab_stem, name, where))
     if images.shape[0] != labels.shape[0]:
         raise ValueError(f"{name} {split}: {images.shape[0]} images but {labels.shape[0]} labels")
-    return _as_dataset(images, labels, classes, n, key, targets, name)
+    return images, labels
 
 
 def cifar10(root, split: str = "train", classes=None, n: int | None = None, key=None,
@@ -434,6 +459,10 @@ def cifar10(root, split: str = "train", classes=None, n: int | None = None, key=
     batch (not a dict with ``data: (n, 3072)`` and ``n`` labels) raises
     ``ValueError`` naming the file; other arguments are checked as in :func:`digits`.
     """
+    return _as_dataset(*_cifar10_raw(root, split), classes, n, key, targets, "CIFAR-10")
+
+
+def _cifar10_raw(root, split):
     import os
     import pickle
     from pathlib import Path
@@ -465,4 +494,86 @@ def cifar10(root, split: str = "train", classes=None, n: int | None = None, key=
             )
         images.append(X_b)
         labels.append(y_b)
-    return _as_dataset(np.concatenate(images), np.concatenate(labels), classes, n, key, targets, "CIFAR-10")
+    return np.concatenate(images), np.concatenate(labels)
+
+
+#: the data sets :func:`train_test` finds in scikit-learn (nothing is downloaded)
+SHIPPED = ("digits", "breast_cancer", "wine")
+#: the data sets :func:`train_test` reads from files you supply (``root=``)
+FROM_FILES = ("mnist", "kmnist", "cifar10")
+
+
+def train_test(name: str, n_train: int | None, key, *, per_class: int | None = None, classes=None,
+               standardise: bool = False, root=None, targets: str = "onehot") -> tuple[Dataset, Dataset]:
+    r"""A random training set of ``n_train`` samples and a test set, preprocessed with training statistics only.
+
+    ``name``: one of :data:`SHIPPED` (scikit-learn's digits, breast-cancer and wine data, which
+    ship with the package: the test set is every sample not drawn for training), or one of
+    :data:`FROM_FILES` with ``root`` the folder of files you already have (as :func:`mnist_like` and
+    :func:`cifar10`: the training samples are drawn from the train split, the test set is the test
+    split). Both sets are centred by the *training* mean, each feature divided by its training
+    standard deviation if ``standardise`` (features measured in different units; a feature constant on
+    the training set is left as it is), and every row scaled to unit norm. ``classes`` and
+    ``targets`` as in :func:`digits`. With ``per_class`` (and ``n_train=None``) the training set has
+    ``per_class`` samples of each class. Returns ``(train, test)`` :class:`Dataset` s.
+
+    Raises ``ValueError`` naming the argument for an unknown ``name``, ``root`` missing for a data set
+    read from files, ``n_train`` outside ``[2, n - 1]`` for a shipped set (``[2, n]`` otherwise), a bad
+    ``key``, ``classes`` or ``targets``, or a sample whose preprocessed row is zero; ``TypeError`` for
+    a ``standardise`` that is not a bool; ``FileNotFoundError`` as the file loaders.
+    """
+    V.option(name, "name", SHIPPED + FROM_FILES)
+    if not isinstance(standardise, (bool, np.bool_)):
+        raise TypeError(f"standardise must be True or False, got {standardise!r}")
+    V.option(targets, "targets", ("onehot", "pm1"))
+    if name in SHIPPED:
+        if root is not None:
+            raise ValueError(f"root is for the data sets read from files {FROM_FILES}; {name!r} ships with "
+                             f"scikit-learn, got root={root!r}")
+        from sklearn import datasets
+
+        raw = getattr(datasets, f"load_{name}")()
+        images, labels, classes = _select(raw.data, raw.target, classes, targets, name)
+        pool, test = images, None
+    else:
+        if root is None:
+            raise ValueError(f"root must be the folder holding the {name} files (nothing is downloaded), got None")
+        read = (lambda split: _cifar10_raw(root, split)) if name == "cifar10" else (
+            lambda split: _mnist_raw(root, split, "Kuzushiji-MNIST" if name == "kmnist" else "MNIST"))
+        images, labels, classes = _select(*read("train"), classes, targets, name)
+        test = _select(*read("test"), classes, targets, name)[:2]
+        pool = images
+    V.key(key)
+    order = np.asarray(jax.random.permutation(key, len(labels)))
+    if per_class is not None:
+        if n_train is not None:
+            raise ValueError(f"pass n_train or per_class, not both: got n_train={n_train!r}, per_class={per_class!r}")
+        fewest = int(np.bincount(labels, minlength=len(classes)).min())
+        per_class = V.integer(per_class, "per_class", minimum=-2**63, what=f"be an integer in [1, {fewest}]")
+        if not 1 <= per_class <= fewest - (1 if test is None else 0):
+            raise ValueError(f"per_class must lie in [1, {fewest - (1 if test is None else 0)}] for {name} "
+                             f"with classes {classes} (the rarest class has {fewest} samples), got {per_class}")
+        chosen = np.concatenate([order[labels[order] == c][:per_class] for c in range(len(classes))])
+    else:
+        n_max = len(labels) - (1 if test is None else 0)
+        n_train = V.integer(n_train, "n_train", minimum=-2**63, what=f"be an integer in [2, {n_max}]")
+        if not 2 <= n_train <= n_max:
+            raise ValueError(f"n_train must lie in [2, {n_max}] for {name} with classes {classes}"
+                             + (" (at least one sample is left for the test set)" if test is None else "")
+                             + f", got {n_train}")
+        chosen = order[:n_train]
+    idx = np.sort(chosen)
+    if test is None:
+        rest = np.setdiff1d(np.arange(len(labels)), idx)
+        test = (pool[rest], labels[rest])
+    X_tr, y_tr = pool[idx], labels[idx]
+    mean = X_tr.mean(axis=0, keepdims=True)
+    scale = X_tr.std(axis=0, keepdims=True) if standardise else np.ones_like(mean)
+    scale = np.where(scale > 0, scale, 1.0)
+    dtype = jnp.result_type(float)
+
+    def prepare(X, y, which):
+        X = _unit_rows((X - mean) / scale, name, f"{which} sample(s) equal the training mean")
+        return Dataset(jnp.asarray(X, dtype), jnp.asarray(_targets_of(y, classes, targets), dtype), jnp.asarray(y))
+
+    return prepare(X_tr, y_tr, "training"), prepare(*test, "test")

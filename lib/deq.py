@@ -36,6 +36,7 @@ __all__ = [
     "DEQParams", "check_gamma", "init", "sigma", "U_matrix", "equilibrium", "equilibrium_iterate",
     "effective_weight", "predict", "loss", "shallow_loss", "shallow_gradient", "preconditioner",
     "preconditioner_matrix", "random_features", "run", "trust_region_shadow", "ShallowConstants", "shallow_constants",
+    "MODELS", "Comparison", "compare_models", "real_data_comparison",
 ]
 
 LOSSES = ("square", "cross_entropy")
@@ -313,7 +314,8 @@ def run(params0: DEQParams, Phi, Y, gamma: float, eta: float, num_steps: int, ki
     return train.gradient_descent(loss_fn, params0, eta, num_steps, extras=extras)
 
 
-def trust_region_shadow(params0: DEQParams, Phi, Y, gamma: float, eta: float, num_steps: int):
+def trust_region_shadow(params0: DEQParams, Phi, Y, gamma: float, eta: float, num_steps: int,
+                        hessian_scale: float = 1.0):
     r"""The DEQ's gradient descent in :math:`W`-space next to its trust-region shadow (square loss).
 
     At every step :math:`k` the DEQ takes its gradient step, moving the effective
@@ -321,16 +323,21 @@ def trust_region_shadow(params0: DEQParams, Phi, Y, gamma: float, eta: float, nu
     iterate :math:`V_k`, the exact trust-region Newton step of the shallow objective
     :math:`L_0` in the metric :math:`M_k = P_k^{-1}` (:func:`preconditioner_matrix` at the DEQ's
     parameters) with the matching radius :math:`\Delta_k = \|W_{k+1} - W_k\|_{M_k}`, the length of
-    the DEQ's own step in that metric. Returns ``(W, V)``, both ``(num_steps + 1, m_y, m)``.
-    Raises ``ValueError`` for bad shapes, ``gamma``, ``eta`` (a positive finite number) or ``num_steps``
-    (a positive integer), and ``RuntimeError`` if an iterate becomes non-finite.
+    the DEQ's own step in that metric. ``hessian_scale`` multiplies the model's Hessian
+    :math:`\nabla^2 L_0`: ``1`` is the Newton model, ``0`` the linear model (normalised steepest
+    descent in the metric :math:`M_k`); to first order in ``eta`` every model gives the same step.
+    Returns ``(W, V)``, both ``(num_steps + 1, m_y, m)``.
+    Raises ``ValueError`` for bad shapes, ``gamma``, ``eta`` (a positive finite number), ``num_steps``
+    (a positive integer) or ``hessian_scale`` (a finite number >= 0), and ``RuntimeError`` if an iterate
+    becomes non-finite.
     """
     params0, Phi, Y = _check(params0, Phi, Y)
     gamma = check_gamma(gamma)
     eta = V.real(eta, "eta (step size)", low=0.0, low_open=True)
     num_steps = V.integer(num_steps, "num_steps")
+    hessian_scale = V.real(hessian_scale, "hessian_scale", low=0.0)
     m_y, m = params0.B.shape
-    H = jnp.kron(jnp.eye(m_y, dtype=Phi.dtype), Phi.T @ Phi)  # Hessian of L0 in row-major vec(W)
+    H = hessian_scale * jnp.kron(jnp.eye(m_y, dtype=Phi.dtype), Phi.T @ Phi)  # the model's Hessian, row-major vec(W)
     grad = jax.grad(loss)
 
     @jax.jit
@@ -358,6 +365,159 @@ def trust_region_shadow(params0: DEQParams, Phi, Y, gamma: float, eta: float, nu
     if bool(bad):
         raise RuntimeError(f"deq.trust_region_shadow: an iterate became non-finite (eta = {eta:g}); lower eta")
     return W, Vs
+
+
+#: the three models of :func:`compare_models`, in the order of its records
+MODELS = ("DEQ", "shallow", "deep linear")
+
+
+class Comparison(NamedTuple):
+    r"""Gradient descent on the three models of :data:`MODELS` from one initial function (:func:`compare_models`)."""
+
+    loss: jax.Array  # (3, T+1) training loss of each model at every step
+    W: jax.Array  # (3, m_y, m) the function each model computes at the last step, as a weight: f(x) = W phi(x)
+    W_matched: jax.Array  # (3, m_y, m) the same at the first step whose loss is <= target (the last step without target)
+    step_matched: jax.Array  # (3,) that step
+
+
+def compare_models(params0: DEQParams, Phi, Y, gamma: float, etas, num_steps: int, kind: str = "square",
+                   target: float | None = None) -> Comparison:
+    r"""Gradient descent on the DEQ, the shallow model and a deep linear network, from the same function.
+
+    The DEQ trains :math:`(A, B)` from ``params0``; the shallow model trains :math:`W` from
+    :math:`W_0 = B_0U_0^{-1}`; the deep linear network trains :math:`W_3W_2W_1` from
+    :math:`W_1 = W_2 = I`, :math:`W_3 = W_0` (unbalanced, so that all three start from the same
+    function). ``etas = (eta_DEQ, eta_shallow, eta_deep)`` are their step sizes. All three
+    losses are :func:`shallow_loss` of the weight the model computes (``kind``). With ``target``,
+    ``W_matched`` records each model's weight at the first step whose training loss is at most
+    ``target``: the models can then be compared at equal training loss. One compiled loop runs all
+    three, so further calls with data of the same shapes do not recompile.
+
+    Raises ``ValueError`` for bad shapes, ``gamma``, ``etas`` (three positive finite numbers),
+    ``num_steps``, ``kind`` or ``target`` (a finite number); :class:`lib.train.DivergenceError`
+    naming the model whose loss becomes non-finite or exceeds :math:`10^4` times its initial value;
+    ``RuntimeError`` naming a model that does not reach ``target`` within ``num_steps`` steps.
+    """
+    if kind not in LOSSES:
+        raise ValueError(f"kind must be one of {LOSSES}, got {kind!r}")
+    params0, Phi, Y = _check(params0, Phi, Y)
+    gamma = check_gamma(gamma)
+    if isinstance(etas, (str, bytes)) or not np.iterable(etas) or len(etas) != 3:
+        raise ValueError(f"etas must be three step sizes (eta_DEQ, eta_shallow, eta_deep), got {etas!r}")
+    etas = tuple(V.real(e, f"etas[{i}] (step size of the {name})", low=0.0, low_open=True)
+                 for i, (e, name) in enumerate(zip(etas, MODELS)))
+    num_steps = V.integer(num_steps, "num_steps")
+    if target is not None:
+        target = V.real(target, "target (training loss to match)")
+    losses, W_T, W_m, k_m = _compare(params0, Phi, Y, gamma, jnp.asarray(etas, Phi.dtype),
+                                     jnp.asarray(-jnp.inf if target is None else target, Phi.dtype), num_steps, kind)
+    losses = np.asarray(losses)
+    for name, row in zip(MODELS, losses):
+        bad = ~np.isfinite(row) | (row > 1e4 * max(row[0], np.finfo(row.dtype).tiny))
+        if bad.any():
+            k = int(np.argmax(bad))
+            raise train.DivergenceError(
+                f"compare_models: the {name} diverged at step {k} (loss {row[k]:.4g} against initial loss "
+                f"{row[0]:.4g}) with step size {etas[MODELS.index(name)]:g}: lower its entry of etas")
+    if target is None:
+        return Comparison(jnp.asarray(losses), W_T, W_T, jnp.full(3, num_steps))
+    k_m = np.asarray(k_m)
+    for name, k, row in zip(MODELS, k_m, losses):
+        if k < 0:
+            raise RuntimeError(f"compare_models: the {name} did not reach the target loss {target:g} in "
+                               f"num_steps = {num_steps} steps (final loss {row[-1]:.4g}): raise num_steps or the target")
+    return Comparison(jnp.asarray(losses), W_T, W_m, jnp.asarray(k_m))
+
+
+#: features in different units: standardised by :func:`real_data_comparison`
+_STANDARDISE = {"breast_cancer": True, "wine": True}
+
+
+def real_data_comparison(name: str, n_train: int, seed: int, gamma: float = 0.8, num_steps: int = 6000,
+                         root=None) -> tuple[list[dict], dict]:
+    r"""Kawaguchi's comparison on one data set and seed: the three :data:`MODELS` at matched training loss.
+
+    A random training set of ``n_train`` samples and the rest (or the test split) as test set
+    (:func:`lib.data.train_test`; breast-cancer and wine features are standardised with training
+    statistics), :math:`\phi(x) = x`, and for each loss (square, cross-entropy) the three models
+    of :func:`compare_models` from one initial function (``init(..., scale=0.1)``), with steps
+    :math:`(1-\gamma)^2/\lambda_{\max}`, :math:`1/\lambda_{\max}` and :math:`0.25/\lambda_{\max}`
+    (:math:`\lambda_{\max}` of :math:`\Phi^	op\Phi`). A first run of ``num_steps`` steps gives the
+    target, the largest of the three final training losses; a second run records each model's
+    weight at the first step that reaches it. Returns ``(records, curves)``: one record per loss
+    (test accuracy at the matched loss and after ``num_steps`` steps, the matching steps, the
+    losses), and the three loss curves per loss at 400 points. ``root`` as in
+    :func:`lib.data.train_test`. Raises as :func:`lib.data.train_test` and :func:`compare_models`.
+    """
+    from lib import data
+
+    seed = V.integer(seed, "seed", minimum=0, what="be a non-negative integer")
+    k_data, k_init = jax.random.split(jax.random.fold_in(jax.random.key(2021_5), seed))
+    train_set, test = data.train_test(name, n_train, k_data, standardise=_STANDARDISE.get(name, False), root=root)
+    m, m_y = train_set.X.shape[1], train_set.Y.shape[1]
+    sc = shallow_constants(train_set.X, train_set.Y)
+    p0 = init(k_init, m, m_y, scale=0.1)
+    gamma = check_gamma(gamma)
+    eta = 1.0 / sc.lam_max
+    etas = ((1 - gamma) ** 2 * eta, eta, 0.25 * eta)
+
+    def accuracy(W):
+        return float(np.mean(np.argmax(np.asarray(test.X @ W.T), axis=1) == np.asarray(test.labels)))
+
+    records, curves = [], {}
+    for kind in LOSSES:
+        first = compare_models(p0, train_set.X, train_set.Y, gamma, etas, num_steps, kind)
+        loss_k = np.asarray(first.loss)
+        target = float(loss_k[:, -1].max())
+        matched = compare_models(p0, train_set.X, train_set.Y, gamma, etas, num_steps, kind, target=target)
+        records.append({
+            "data": name, "seed": seed, "kind": kind, "n_train": int(train_set.X.shape[0]),
+            "n_test": int(test.X.shape[0]), "m": m, "gamma": gamma, "steps": num_steps,
+            "loss_star": sc.loss_star if kind == "square" else 0.0, "loss_0": float(loss_k[0, 0]), "target": target,
+            "step_matched": [int(k) for k in np.asarray(matched.step_matched)],
+            "acc_matched": [accuracy(W) for W in matched.W_matched],
+            "acc_final": [accuracy(W) for W in first.W],
+            "final_loss": [float(v) for v in loss_k[:, -1]],
+        })
+        stride = max(1, num_steps // 400)
+        curves[kind] = {model: [float(v) for v in row[::stride]] for model, row in zip(MODELS, loss_k)}
+    return records, curves
+
+
+def _compare_weights(state, gamma):
+    p, W, Ws = state
+    return jnp.stack([effective_weight(p, gamma), W, Ws[2] @ Ws[1] @ Ws[0]])
+
+
+@jax.jit(static_argnames=("num_steps", "kind"))
+def _compare(params0, Phi, Y, gamma, etas, target, num_steps, kind):
+    losses_of = (
+        lambda p: shallow_loss(effective_weight(p, gamma), Phi, Y, kind),
+        lambda W: shallow_loss(W, Phi, Y, kind),
+        lambda Ws: shallow_loss(Ws[2] @ Ws[1] @ Ws[0], Phi, Y, kind),
+    )
+    W0 = effective_weight(params0, gamma)
+    eye = jnp.eye(W0.shape[1], dtype=W0.dtype)
+    state0 = (params0, W0, (eye, eye, W0))
+
+    def record(state, W_m, k_m, k):
+        values = jnp.stack([f(x) for f, x in zip(losses_of, state)])
+        hit = (k_m < 0) & (values <= target)
+        W_m = jnp.where(hit[:, None, None], _compare_weights(state, gamma), W_m)
+        return values, W_m, jnp.where(hit, k, k_m)
+
+    def step(carry, k):
+        state, W_m, k_m = carry
+        values, W_m, k_m = record(state, W_m, k_m, k)
+        grads = [jax.grad(f)(x) for f, x in zip(losses_of, state)]
+        state = tuple(jax.tree.map(lambda a, g, e=etas[i]: a - e * g, x, g_)
+                      for i, (x, g_) in enumerate(zip(state, grads)))
+        return (state, W_m, k_m), values
+
+    init = (state0, jnp.zeros((3, *W0.shape), W0.dtype), jnp.full(3, -1))
+    (state, W_m, k_m), values = jax.lax.scan(step, init, jnp.arange(num_steps))
+    last, W_m, k_m = record(state, W_m, k_m, num_steps)
+    return jnp.concatenate([values, last[None]]).T, _compare_weights(state, gamma), W_m, k_m
 
 
 class ShallowConstants(NamedTuple):

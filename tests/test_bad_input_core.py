@@ -234,6 +234,32 @@ def _mnist_folder(tmp_path, n_images=12, n_labels=12, labels_code=0x08):
     return tmp_path
 
 
+@covers("lib.data.train_test")
+def test_train_test_bad_input(tmp_path):
+    key = jax.random.key(0)
+    f = data.train_test
+    raises_naming(ValueError, "name", f, "iris", 10, key)
+    raises_naming(TypeError, "name", f, None, 10, key)
+    for n, exc in [(1, ValueError), (1797, ValueError), (2.5, TypeError), (None, TypeError)]:
+        raises_naming(exc, "n_train", f, "digits", n, key)
+    raises_naming(TypeError, "key", f, "digits", 10, 0)
+    raises_naming(TypeError, "standardise", f, "wine", 10, key, standardise="yes")
+    raises_naming(ValueError, "targets", f, "digits", 10, key, targets="ones")
+    raises_naming(ValueError, "classes", f, "wine", 10, key, classes=(0, 7))
+    raises_naming(ValueError, "root", f, "digits", 10, key, root=tmp_path)
+    raises_naming(ValueError, "root", f, "mnist", 10, key)
+    raises_naming(ValueError, "per_class", f, "digits", 10, key, per_class=2)
+    for n, exc in [(0, ValueError), (200, ValueError), (1.5, TypeError)]:
+        raises_naming(exc, "per_class", f, "wine", None, key, per_class=n)
+    with pytest.raises(FileNotFoundError, match="MNIST"):
+        f("mnist", 10, key, root=tmp_path)
+    with pytest.raises(FileNotFoundError, match="CIFAR-10"):
+        f("cifar10", 10, key, root=tmp_path)
+    train, test = f("wine", np.int64(20), key, classes=[0, 2], standardise=np.bool_(True), targets="pm1")
+    assert train.Y.shape == (20, 1) and test.X.shape[0] == int(np.sum(np.isin(
+        __import__("sklearn.datasets", fromlist=["load_wine"]).load_wine().target, (0, 2)))) - 20
+
+
 @covers("lib.data.read_idx")
 def test_read_idx_bad_input(tmp_path):
     raises_naming(TypeError, "path", data.read_idx, None)

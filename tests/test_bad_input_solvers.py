@@ -20,6 +20,7 @@ from badinput import covers, exempt, raises_naming
 from precision import X64
 
 exempt("lib.deq.ShallowConstants", "result record built by deq.shallow_constants")
+exempt("lib.deq.Comparison", "result record built by deq.compare_models")
 exempt("lib.trust_region.TRResult", "result record built by trust_region_newton")
 exempt("lib.implicit.NonConvergenceError", "exception class")
 exempt("lib.implicit_theorem.ImplicitRun", "result record built by implicit_theorem.run")
@@ -208,6 +209,45 @@ def test_training_entry_points(dq):
         deq.run(p, Phi, Y, 0.5, 1e6, 3)
     _, h = deq.run((p.A, p.B), Phi, Y, jnp.asarray(0.5), jnp.asarray(1e-3), np.int64(2))
     assert h.loss.shape == (3,)
+    for scale, exc in [(-1.0, ValueError), (NAN, ValueError), (None, TypeError)]:
+        raises_naming(exc, "hessian_scale", deq.trust_region_shadow, p, Phi, Y, 0.5, 1e-3, 2, scale)
+
+
+@covers("lib.deq.real_data_comparison")
+def test_real_data_comparison_bad_input(tmp_path):
+    f = deq.real_data_comparison
+    raises_naming(ValueError, "name", f, "iris", 20, 0)
+    raises_naming(ValueError, "n_train", f, "wine", 1, 0)
+    for seed, exc in [(-1, ValueError), (1.5, TypeError), (None, TypeError)]:
+        raises_naming(exc, "seed", f, "wine", 20, seed)
+    raises_naming(ValueError, "gamma", f, "wine", 20, 0, 1.5)
+    raises_naming(ValueError, "num_steps", f, "wine", 20, 0, 0.8, 0)
+    raises_naming(ValueError, "root", f, "mnist", 20, 0)
+    with pytest.raises(FileNotFoundError, match="MNIST"):
+        f("mnist", 20, 0, root=tmp_path)
+
+
+@covers("lib.deq.compare_models")
+def test_compare_models_bad_input(dq):
+    p, Phi, Y = dq
+    f, etas = deq.compare_models, (1e-3, 1e-2, 1e-2)
+    raises_naming(ValueError, "Y", f, p, Phi, Y[:2], 0.5, etas, 2)
+    raises_naming(ValueError, "gamma", f, p, Phi, Y, 1.0, etas, 2)
+    raises_naming(ValueError, "etas", f, p, Phi, Y, 0.5, (1e-3, 1e-2), 2)
+    raises_naming(ValueError, "etas", f, p, Phi, Y, 0.5, "abc", 2)
+    for eta, exc in BAD_SCALARS:
+        raises_naming(exc, "etas", f, p, Phi, Y, 0.5, (1e-3, eta, 1e-2), 2)
+    for n, exc in BAD_COUNTS:
+        raises_naming(exc, "num_steps", f, p, Phi, Y, 0.5, etas, n)
+    raises_naming(ValueError, "kind", f, p, Phi, Y, 0.5, etas, 2, "hinge")
+    raises_naming(ValueError, "target", f, p, Phi, Y, 0.5, etas, 2, "square", NAN)
+    # a model that diverges is named, and so is one that does not reach the target
+    with pytest.raises(train.DivergenceError, match="the shallow diverged"):
+        f(p, Phi, Y, 0.5, (1e-3, 1e3, 1e-3), 20)
+    with pytest.raises(RuntimeError, match="the DEQ did not reach the target loss"):
+        f(p, Phi, Y, 0.5, (1e-6, 1e-2, 1e-2), 3, "square", 0.0)
+    r = f((p.A, p.B), np.asarray(Phi).tolist(), Y, jnp.asarray(0.5), [np.float32(1e-3)] * 3, np.int64(2))
+    assert r.loss.shape == (3, 3)
 
 
 # ---------------------------------------------------------------- trust_region

@@ -194,3 +194,37 @@ def test_cifar10_reads_tiny_pickle_batches(tmp_path):
 def test_cifar10_missing_batch_says_where_to_put_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="data_batch_1 not found in .*cifar-10-batches-py"):
         data.cifar10(tmp_path)
+
+
+def test_train_test_preprocesses_with_training_statistics_only():
+    from sklearn.datasets import load_breast_cancer
+
+    raw = load_breast_cancer()
+    train, test = data.train_test("breast_cancer", 50, jax.random.key(3), standardise=True)
+    assert train.X.shape == (50, 30) and test.X.shape == (len(raw.target) - 50, 30)
+    # the two sets partition the data, and the test rows are the raw rows shifted by the training mean
+    order = np.asarray(jax.random.permutation(jax.random.key(3), len(raw.target)))
+    tr_idx, te_idx = np.sort(order[:50]), np.sort(order[50:])
+    mean, std = raw.data[tr_idx].mean(0), raw.data[tr_idx].std(0)
+    expected = (raw.data[te_idx] - mean) / std
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    np.testing.assert_allclose(test.X, expected, rtol=tol(1e-10, 1e-4), atol=tol(1e-12, 1e-6))
+    np.testing.assert_array_equal(test.labels, raw.target[te_idx])
+    np.testing.assert_allclose(np.linalg.norm(train.X, axis=1), 1.0, rtol=tol(1e-12, 2e-6))
+    assert train.Y.shape == (50, 2) and np.all(np.asarray(train.Y).sum(1) == 1)
+
+
+def test_train_test_reads_files_for_the_file_data_sets(tmp_path):
+    rng = np.random.default_rng(1)
+    for img, lab, n in [("train-images-idx3-ubyte", "train-labels-idx1-ubyte", 12),
+                        ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 9)]:
+        _write_idx(tmp_path / img, rng.integers(0, 256, size=(n, 4, 4), dtype=np.uint8), False)
+        _write_idx(tmp_path / lab, (np.arange(n) % 3).astype(np.uint8), False)
+    train, test = data.train_test("kmnist", 8, jax.random.key(0), root=tmp_path)
+    assert train.X.shape == (8, 16) and test.X.shape == (9, 16) and train.Y.shape == (8, 3)
+
+
+def test_train_test_per_class_draws_each_class_equally():
+    train, test = data.train_test("digits", None, jax.random.key(5), per_class=2)
+    assert train.X.shape == (20, 64) and test.X.shape == (1777, 64)
+    assert np.all(np.bincount(np.asarray(train.labels)) == 2)

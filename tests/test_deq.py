@@ -162,3 +162,29 @@ def test_trust_region_shadow_gap_is_first_order_in_eta(problem):
         np.testing.assert_allclose(W[0], V[0])
         gaps.append(float(jnp.max(jnp.abs(W - V))))
     assert 1.5 < gaps[0] / gaps[1] < 2.7
+
+
+def test_compare_models_start_from_one_function_and_match_the_target():
+    Phi = jax.random.normal(jax.random.key(0), (12, 5)) / 3
+    Y = jax.nn.one_hot(jnp.arange(12) % 3, 3)
+    p0 = deq.init(jax.random.key(1), 5, 3, scale=0.1)
+    gamma = 0.5
+    lam_max = deq.shallow_constants(Phi, Y).lam_max
+    etas = ((1 - gamma) ** 2 / lam_max, 1 / lam_max, 0.25 / lam_max)
+    free = deq.compare_models(p0, Phi, Y, gamma, etas, 300)
+    loss = np.asarray(free.loss)
+    assert loss.shape == (3, 301) and np.ptp(loss[:, 0]) < tol(1e-12, 1e-5) * loss[0, 0]   # one initial function
+    assert np.all(np.diff(loss, axis=1) <= tol(1e-12, 1e-5) * loss[:, :1])                  # each descends
+    # the DEQ's record is deq.run's, and W is the function each model computes at the end
+    _, h = deq.run(p0, Phi, Y, gamma, etas[0], 300)
+    np.testing.assert_allclose(loss[0], h.loss, rtol=tol(1e-10, 1e-4))
+    np.testing.assert_allclose(free.W[0], h.extras["W"][-1], rtol=tol(1e-9, 1e-3), atol=tol(1e-12, 1e-6))
+    for W, final in zip(free.W, loss[:, -1]):
+        assert float(deq.shallow_loss(W, Phi, Y)) == pytest.approx(final, rel=tol(1e-10, 1e-4))
+    # at a target every model reaches, each record is the first step at or below it
+    target = float(loss[:, -1].max())
+    matched = deq.compare_models(p0, Phi, Y, gamma, etas, 300, target=target)
+    for k, W, row in zip(np.asarray(matched.step_matched), matched.W_matched, loss):
+        assert row[k] <= target and (k == 0 or row[k - 1] > target)
+        assert float(deq.shallow_loss(W, Phi, Y)) == pytest.approx(row[k], rel=tol(1e-10, 1e-4))
+    assert np.asarray(matched.step_matched)[0] == int(np.argmax(loss[0] <= target))

@@ -76,3 +76,22 @@ def test_committed_ch4_sweep_data_matches_the_script_layout():
     assert set(result) == {"config", "theorem", "gd", "run"}
     assert {"version", "N", "width", "cap"} <= set(result["theorem"][0])
     assert {"loss", "bound", "moves", "D", "holds", "table"} <= set(result["run"])
+
+
+@float64_script
+def test_ch5_real_data_tiny(tmp_path):
+    script = _load("ch5_real_data")
+    out = tmp_path / "real.json"
+    script.main(["--data", "wine", "--n-train", "30", "--seeds", "2", "--steps", "50", "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert result["config"]["seeds"] == 2 and len(result["records"]) == 4      # 2 seeds x 2 losses
+    for r in result["records"]:
+        assert r["n_train"] == 30 and r["n_test"] == 178 - 30 and len(r["acc_matched"]) == 3
+        assert max(r["final_loss"]) == r["target"] and all(0 <= k <= 50 for k in r["step_matched"])
+    assert set(result["curves"]["wine"]) == {"square", "cross_entropy"}
+
+
+def test_committed_ch5_real_data_matches_the_script_layout():
+    result = json.loads((ROOT / "book" / "data" / "ch5_real_data.json").read_text())
+    assert set(result) == {"config", "records", "curves"}
+    assert {"data", "seed", "kind", "acc_matched", "step_matched", "target"} <= set(result["records"][0])
