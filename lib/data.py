@@ -534,7 +534,7 @@ def train_test(name: str, n_train: int | None, key, *, per_class: int | None = N
 
         raw = getattr(datasets, f"load_{name}")()
         images, labels, classes = _select(raw.data, raw.target, classes, targets, name)
-        pool, test = images, None
+        test = None
     else:
         if root is None:
             raise ValueError(f"root must be the folder holding the {name} files (nothing is downloaded), got None")
@@ -542,7 +542,6 @@ def train_test(name: str, n_train: int | None, key, *, per_class: int | None = N
             lambda split: _mnist_raw(root, split, "Kuzushiji-MNIST" if name == "kmnist" else "MNIST"))
         images, labels, classes = _select(*read("train"), classes, targets, name)
         test = _select(*read("test"), classes, targets, name)[:2]
-        pool = images
     V.key(key)
     order = np.asarray(jax.random.permutation(key, len(labels)))
     if per_class is not None:
@@ -565,8 +564,8 @@ def train_test(name: str, n_train: int | None, key, *, per_class: int | None = N
     idx = np.sort(chosen)
     if test is None:
         rest = np.setdiff1d(np.arange(len(labels)), idx)
-        test = (pool[rest], labels[rest])
-    X_tr, y_tr = pool[idx], labels[idx]
+        test = (images[rest], labels[rest])
+    X_tr, y_tr = images[idx], labels[idx]
     mean = X_tr.mean(axis=0, keepdims=True)
     scale = X_tr.std(axis=0, keepdims=True) if standardise else np.ones_like(mean)
     scale = np.where(scale > 0, scale, 1.0)

@@ -36,7 +36,7 @@ __all__ = [
     "DEQParams", "check_gamma", "init", "sigma", "U_matrix", "equilibrium", "equilibrium_iterate",
     "effective_weight", "predict", "loss", "shallow_loss", "shallow_gradient", "preconditioner",
     "preconditioner_matrix", "random_features", "run", "trust_region_shadow", "ShallowConstants", "shallow_constants",
-    "MODELS", "Comparison", "compare_models", "real_data_comparison",
+    "MODELS", "Comparison", "compare_models", "accuracy", "real_data_comparison",
 ]
 
 LOSSES = ("square", "cross_entropy")
@@ -381,7 +381,7 @@ class Comparison(NamedTuple):
 
 
 def compare_models(params0: DEQParams, Phi, Y, gamma: float, etas, num_steps: int, kind: str = "square",
-                   target: float | None = None) -> Comparison:
+                   target: float | str | None = None) -> Comparison:
     r"""Gradient descent on the DEQ, the shallow model and a deep linear network, from the same function.
 
     The DEQ trains :math:`(A, B)` from ``params0``; the shallow model trains :math:`W` from
@@ -390,11 +390,13 @@ def compare_models(params0: DEQParams, Phi, Y, gamma: float, etas, num_steps: in
     function). ``etas = (eta_DEQ, eta_shallow, eta_deep)`` are their step sizes. All three
     losses are :func:`shallow_loss` of the weight the model computes (``kind``). With ``target``,
     ``W_matched`` records each model's weight at the first step whose training loss is at most
-    ``target``: the models can then be compared at equal training loss. One compiled loop runs all
-    three, so further calls with data of the same shapes do not recompile.
+    ``target``: the models can then be compared at equal training loss. ``target="slowest"`` takes
+    the largest of the three losses after ``num_steps`` steps (two runs of the loop: the first finds
+    it). One compiled loop runs all three, so further calls with data of the same shapes do not
+    recompile.
 
     Raises ``ValueError`` for bad shapes, ``gamma``, ``etas`` (three positive finite numbers),
-    ``num_steps``, ``kind`` or ``target`` (a finite number); :class:`lib.train.DivergenceError`
+    ``num_steps``, ``kind`` or ``target`` (a finite number or ``"slowest"``); :class:`lib.train.DivergenceError`
     naming the model whose loss becomes non-finite or exceeds :math:`10^4` times its initial value;
     ``RuntimeError`` naming a model that does not reach ``target`` within ``num_steps`` steps.
     """
@@ -407,10 +409,15 @@ def compare_models(params0: DEQParams, Phi, Y, gamma: float, etas, num_steps: in
     etas = tuple(V.real(e, f"etas[{i}] (step size of the {name})", low=0.0, low_open=True)
                  for i, (e, name) in enumerate(zip(etas, MODELS)))
     num_steps = V.integer(num_steps, "num_steps")
-    if target is not None:
-        target = V.real(target, "target (training loss to match)")
-    losses, W_T, W_m, k_m = _compare(params0, Phi, Y, gamma, jnp.asarray(etas, Phi.dtype),
-                                     jnp.asarray(-jnp.inf if target is None else target, Phi.dtype), num_steps, kind)
+    slowest = isinstance(target, str) and target == "slowest"
+    if target is not None and not slowest:
+        target = V.real(target, "target (training loss to match, or 'slowest')")
+
+    def run(level):
+        return _compare(params0, Phi, Y, gamma, jnp.asarray(etas, Phi.dtype), jnp.asarray(level, Phi.dtype),
+                        num_steps, kind)
+
+    losses, W_T, W_m, k_m = run(-jnp.inf if target is None or slowest else target)
     losses = np.asarray(losses)
     for name, row in zip(MODELS, losses):
         bad = ~np.isfinite(row) | (row > 1e4 * max(row[0], np.finfo(row.dtype).tiny))
@@ -421,12 +428,34 @@ def compare_models(params0: DEQParams, Phi, Y, gamma: float, etas, num_steps: in
                 f"{row[0]:.4g}) with step size {etas[MODELS.index(name)]:g}: lower its entry of etas")
     if target is None:
         return Comparison(jnp.asarray(losses), W_T, W_T, jnp.full(3, num_steps))
+    if slowest:
+        target = float(losses[:, -1].max())
+        _, _, W_m, k_m = run(target)
     k_m = np.asarray(k_m)
     for name, k, row in zip(MODELS, k_m, losses):
         if k < 0:
             raise RuntimeError(f"compare_models: the {name} did not reach the target loss {target:g} in "
                                f"num_steps = {num_steps} steps (final loss {row[-1]:.4g}): raise num_steps or the target")
     return Comparison(jnp.asarray(losses), W_T, W_m, jnp.asarray(k_m))
+
+
+def accuracy(W, Phi, labels) -> float:
+    r"""Classification accuracy of the linear model :math:`W\phi(x)`: the share of rows of ``Phi`` whose
+    largest output :math:`\arg\max_c (\Phi W^\top)_{ic}` is ``labels[i]``.
+
+    Raises ``ValueError`` naming the argument when ``W`` is not ``(m_y, m)``, ``Phi`` not ``(N, m)``
+    or ``labels`` not ``N`` integers in ``[0, m_y)``; ``TypeError`` for complex input.
+    """
+    W = V.array(W, "W", ndim=2, shape_hint="(m_y, m)")
+    Phi = V.array(Phi, "Phi", ndim=2, shape_hint="(N, m)")
+    if Phi.shape[1] != W.shape[1]:
+        raise ValueError(f"Phi must have shape (N, m) with m = {W.shape[1]} (the columns of W), got {Phi.shape}")
+    labels = np.asarray(labels)
+    if (labels.shape != (Phi.shape[0],) or not np.issubdtype(labels.dtype, np.integer)
+            or np.any(labels < 0) or np.any(labels >= W.shape[0])):
+        raise ValueError(f"labels must be {Phi.shape[0]} integers in [0, {W.shape[0]}) (one class per row of Phi), "
+                         f"got shape {labels.shape} and dtype {labels.dtype}")
+    return float(np.mean(np.argmax(np.asarray(Phi @ W.T), axis=1) == labels))
 
 
 #: features in different units: standardised by :func:`real_data_comparison`
@@ -442,7 +471,7 @@ def real_data_comparison(name: str, n_train: int, seed: int, gamma: float = 0.8,
     statistics), :math:`\phi(x) = x`, and for each loss (square, cross-entropy) the three models
     of :func:`compare_models` from one initial function (``init(..., scale=0.1)``), with steps
     :math:`(1-\gamma)^2/\lambda_{\max}`, :math:`1/\lambda_{\max}` and :math:`0.25/\lambda_{\max}`
-    (:math:`\lambda_{\max}` of :math:`\Phi^	op\Phi`). A first run of ``num_steps`` steps gives the
+    (:math:`\lambda_{\max}` of :math:`\Phi^\top\Phi`). A first run of ``num_steps`` steps gives the
     target, the largest of the three final training losses; a second run records each model's
     weight at the first step that reaches it. Returns ``(records, curves)``: one record per loss
     (test accuracy at the matched loss and after ``num_steps`` steps, the matching steps, the
@@ -461,22 +490,18 @@ def real_data_comparison(name: str, n_train: int, seed: int, gamma: float = 0.8,
     eta = 1.0 / sc.lam_max
     etas = ((1 - gamma) ** 2 * eta, eta, 0.25 * eta)
 
-    def accuracy(W):
-        return float(np.mean(np.argmax(np.asarray(test.X @ W.T), axis=1) == np.asarray(test.labels)))
-
     records, curves = [], {}
     for kind in LOSSES:
-        first = compare_models(p0, train_set.X, train_set.Y, gamma, etas, num_steps, kind)
-        loss_k = np.asarray(first.loss)
+        run = compare_models(p0, train_set.X, train_set.Y, gamma, etas, num_steps, kind, target="slowest")
+        loss_k = np.asarray(run.loss)
         target = float(loss_k[:, -1].max())
-        matched = compare_models(p0, train_set.X, train_set.Y, gamma, etas, num_steps, kind, target=target)
         records.append({
             "data": name, "seed": seed, "kind": kind, "n_train": int(train_set.X.shape[0]),
             "n_test": int(test.X.shape[0]), "m": m, "gamma": gamma, "steps": num_steps,
             "loss_star": sc.loss_star if kind == "square" else 0.0, "loss_0": float(loss_k[0, 0]), "target": target,
-            "step_matched": [int(k) for k in np.asarray(matched.step_matched)],
-            "acc_matched": [accuracy(W) for W in matched.W_matched],
-            "acc_final": [accuracy(W) for W in first.W],
+            "step_matched": [int(k) for k in np.asarray(run.step_matched)],
+            "acc_matched": [accuracy(W, test.X, test.labels) for W in run.W_matched],
+            "acc_final": [accuracy(W, test.X, test.labels) for W in run.W],
             "final_loss": [float(v) for v in loss_k[:, -1]],
         })
         stride = max(1, num_steps // 400)

@@ -213,6 +213,17 @@ def test_training_entry_points(dq):
         raises_naming(exc, "hessian_scale", deq.trust_region_shadow, p, Phi, Y, 0.5, 1e-3, 2, scale)
 
 
+@covers("lib.deq.accuracy")
+def test_accuracy_bad_input():
+    W, Phi = jnp.eye(3)[:2], jnp.ones((4, 3))
+    raises_naming(ValueError, "W", deq.accuracy, jnp.ones(3), Phi, np.zeros(4, int))
+    raises_naming(ValueError, "Phi", deq.accuracy, W, jnp.ones((4, 2)), np.zeros(4, int))
+    raises_naming(TypeError, "Phi", deq.accuracy, W, Phi * 1j, np.zeros(4, int))
+    for labels in (np.zeros(3, int), np.zeros(4), np.array([0, 1, 2, 0]), np.array([0, -1, 0, 0])):
+        raises_naming(ValueError, "labels", deq.accuracy, W, Phi, labels)
+    assert deq.accuracy(np.asarray(W).tolist(), Phi, [0, 0, 1, 1]) == 0.5
+
+
 @covers("lib.deq.real_data_comparison")
 def test_real_data_comparison_bad_input(tmp_path):
     f = deq.real_data_comparison
@@ -241,6 +252,7 @@ def test_compare_models_bad_input(dq):
         raises_naming(exc, "num_steps", f, p, Phi, Y, 0.5, etas, n)
     raises_naming(ValueError, "kind", f, p, Phi, Y, 0.5, etas, 2, "hinge")
     raises_naming(ValueError, "target", f, p, Phi, Y, 0.5, etas, 2, "square", NAN)
+    raises_naming(TypeError, "target", f, p, Phi, Y, 0.5, etas, 2, "square", "fastest")
     # a model that diverges is named, and so is one that does not reach the target
     with pytest.raises(train.DivergenceError, match="the shallow diverged"):
         f(p, Phi, Y, 0.5, (1e-3, 1e3, 1e-3), 20)

@@ -184,7 +184,17 @@ def test_compare_models_start_from_one_function_and_match_the_target():
     # at a target every model reaches, each record is the first step at or below it
     target = float(loss[:, -1].max())
     matched = deq.compare_models(p0, Phi, Y, gamma, etas, 300, target=target)
+    slowest = deq.compare_models(p0, Phi, Y, gamma, etas, 300, target="slowest")   # the same target, found
+    np.testing.assert_array_equal(slowest.step_matched, matched.step_matched)
+    np.testing.assert_allclose(slowest.W_matched, matched.W_matched, rtol=tol(1e-12, 1e-5))
     for k, W, row in zip(np.asarray(matched.step_matched), matched.W_matched, loss):
         assert row[k] <= target and (k == 0 or row[k - 1] > target)
         assert float(deq.shallow_loss(W, Phi, Y)) == pytest.approx(row[k], rel=tol(1e-10, 1e-4))
     assert np.asarray(matched.step_matched)[0] == int(np.argmax(loss[0] <= target))
+
+
+def test_accuracy_counts_argmax_hits():
+    Phi = jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0]])
+    W = jnp.array([[1.0, 0.0], [0.0, 2.0]])                  # classes: argmax of (x_1, 2 x_2)
+    assert deq.accuracy(W, Phi, np.array([0, 1, 1, 1])) == 1.0
+    assert deq.accuracy(W, Phi, np.array([1, 1, 1, 0])) == 0.5
