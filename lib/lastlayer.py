@@ -9,16 +9,23 @@ gradient descent on :math:`\Phi = \tfrac12\|F_L - Y\|_F^2`, the book's theorem
 * bounds :math:`\bar\lambda_l = \|W_l^0\|_2 + \rho_l` on the weight norms in a
   ball of radii :math:`\rho_l` around the initialisation.
 
-From these it builds the constants of the proof, all functions of
-:math:`\|X\|_F` and the :math:`\bar\lambda_l`:
+From these it builds the constants of the proof, functions of :math:`\|X\|_2`, :math:`\|X\|_F` and
+the :math:`\bar\lambda_l`. The input enters the first layer's terms through its spectral norm
+:math:`\|X\|_2` (``X_spec``) and the deeper layers' through :math:`\|X\|_F` (``X_frob``), because
+ReLU does not preserve spectral norms:
 
-* feature Lipschitz constants :math:`\mathrm{Lip}_l = \|X\|_F \prod_{p<L, p\ne l}\bar\lambda_p` (:func:`feature_lipschitz`);
-* gradient bounds :math:`G_l = \|X\|_F \prod_{p \ne l}\bar\lambda_p` for :math:`l < L`, and
-  :math:`G_L = \bar F := \|F_{L-1}^0\|_2 + \alpha_0/2`, a bound on :math:`\|F_{L-1}\|_2` wherever
+* feature Lipschitz constants :math:`\mathrm{Lip}_l`, :math:`\mathrm{Lip}_1 = \|X\|_2\prod_{1<p<L}\bar\lambda_p`,
+  :math:`\mathrm{Lip}_l = \|X\|_F\prod_{p<L, p\ne l}\bar\lambda_p` (:func:`feature_lipschitz`);
+* gradient bounds :math:`\Gamma_l` (the same with :math:`p \le L`) for :math:`l < L`, and
+  :math:`\Gamma_L = \bar F := \|F_{L-1}^0\|_2 + \alpha_0/2`, a bound on :math:`\|F_{L-1}\|_2` wherever
   the features have moved less than :math:`\alpha_0/2` (:func:`gradient_bounds`);
-* the cross constant :math:`C_\times = \|X\|_F^2\sum_{l < L}\prod_{p\ne l}\bar\lambda_p^2`
+* the cross constant :math:`C_\times = \sum_{l < L}\bar\lambda_L\mathrm{Lip}_l \Gamma_l`
   of the one-step descent lemma (:func:`cross_constant`);
-* the trajectory lengths :math:`D_l = 16\,G_l\sqrt{2\Phi_0}/\alpha_0^2` (:func:`trajectory_bounds`).
+* the trajectory lengths (:func:`trajectory_bounds`): the output layer's
+  :math:`D_L = P + \sqrt{2\Phi_0}/(2\alpha_0)`, with :math:`P` chapter 1's path-length bound
+  (:func:`lib.rates.path_length_bound`) for the PL constant :math:`\alpha_0^2/4` and the decrease
+  constant :data:`DECREASE`, and :math:`D_l = (2\Gamma_l/\alpha_0)\,(P + \sqrt{2\Phi_0}/(4\alpha_0))` for
+  :math:`l < L`. No condition number :math:`\bar F/\alpha_0` enters.
 
 :func:`theorem_check` evaluates every hypothesis on a given network;
 :func:`run` trains one and records what the chapter's lemmas talk about.
@@ -33,20 +40,28 @@ import jax.numpy as jnp
 import numpy as np
 
 from lib import _validate as V
-from lib import linalg, mlp, train
+from lib import linalg, mlp, rates, train
 from lib.activations import ReLU
 from lib.report import Hypothesis, TheoremReport, smallest_radii
 
 __all__ = [
-    "feature_lipschitz", "gradient_bounds", "cross_constant", "trajectory_bounds",
+    "DECREASE", "feature_lipschitz", "gradient_bounds", "cross_constant", "trajectory_bounds",
     "radii", "theorem_check", "LastLayerRun", "run",
 ]
 
 THEOREM = "Theorem (linear rate from the last hidden layer, chapter 2)"
 
+#: The constant :math:`c` of the sufficient decrease :math:`\Phi_k - \Phi_{k+1} \ge c\,\eta\|\nabla_{W_L}\Phi_k\|_F^2`
+#: that the theorem's hypotheses give: :math:`1/2` from the step size, minus :math:`1/8 + 1/512` for the cross term.
+DECREASE = 3 / 8 - 1 / 512
 
-def _check_norms(X_norm, lam_bar):
-    return V.real(X_norm, "X_norm", low=0.0), V.real_sequence(lam_bar, "lam_bar")
+
+def _check_norms(X_spec, X_frob, lam_bar):
+    X_spec = V.real(X_spec, "X_spec", low=0.0)
+    X_frob = V.real(X_frob, "X_frob", low=0.0)
+    if X_spec > X_frob * (1 + 1e-12):
+        raise ValueError(f"X_spec = {X_spec} (||X||_2) cannot exceed X_frob = {X_frob} (||X||_F)")
+    return X_spec, X_frob, V.real_sequence(lam_bar, "lam_bar")
 
 
 def _ratio(d: float, r: float) -> float:
@@ -59,51 +74,69 @@ def _prod_except(values, skip, upto=None):
     return math.prod(v for p, v in enumerate(vals) if p != skip)
 
 
-def feature_lipschitz(X_norm: float, lam_bar) -> list:
-    r"""``Lip_l`` for ``l = 1..L-1``: :math:`\|F_{L-1}(\theta) - F_{L-1}(\theta')\|_F \le \sum_l \mathrm{Lip}_l \|W_l - W_l'\|_2`.
+def _input_norm(X_spec, X_frob, l):
+    """The norm of ``X`` that layer ``l`` (0-based) meets: spectral for the first layer, Frobenius after ReLU."""
+    return X_spec if l == 0 else X_frob
 
-    ``X_norm`` is :math:`\|X\|_F`; ``lam_bar`` the norm bounds :math:`(\bar\lambda_1, \dots, \bar\lambda_L)`.
-    Raises ``ValueError`` (``TypeError`` for a non-number) unless ``X_norm`` is finite and non-negative and
-    ``lam_bar`` a non-empty sequence of finite non-negative numbers.
+
+def feature_lipschitz(X_spec: float, X_frob: float, lam_bar) -> list:
+    r"""``Lip_l`` for ``l = 1..L-1``: :math:`\|F_{L-1}(\theta) - F_{L-1}(\theta')\|_F \le \mathrm{Lip}_1\|W_1 - W_1'\|_F + \sum_{l\ge2} \mathrm{Lip}_l \|W_l - W_l'\|_2`.
+
+    ``X_spec`` and ``X_frob`` are :math:`\|X\|_2 \le \|X\|_F`; ``lam_bar`` the norm bounds
+    :math:`(\bar\lambda_1, \dots, \bar\lambda_L)`. Raises ``ValueError`` (``TypeError`` for a non-number) unless
+    both norms are finite and non-negative with ``X_spec <= X_frob``, and ``lam_bar`` is a non-empty sequence of
+    finite non-negative numbers.
     """
-    X_norm, lam_bar = _check_norms(X_norm, lam_bar)
+    X_spec, X_frob, lam_bar = _check_norms(X_spec, X_frob, lam_bar)
     L = len(lam_bar)
-    return [X_norm * _prod_except(lam_bar, l, upto=L - 1) for l in range(L - 1)]
+    return [_input_norm(X_spec, X_frob, l) * _prod_except(lam_bar, l, upto=L - 1) for l in range(L - 1)]
 
 
-def gradient_bounds(X_norm: float, lam_bar, F_bar: float) -> list:
-    r"""``G_l`` for ``l = 1..L``: :math:`\|\nabla_{W_l}\Phi\|_F \le G_l \|F_L - Y\|_F`.
+def gradient_bounds(X_spec: float, X_frob: float, lam_bar, F_bar: float) -> list:
+    r"""``Gamma_l`` for ``l = 1..L``: :math:`\|\nabla_{W_l}\Phi\|_F \le \Gamma_l \|F_L - Y\|_F`.
 
-    :math:`G_l = \|X\|_F\prod_{p\ne l}\bar\lambda_p` for :math:`l < L` and :math:`G_L = \bar F`
-    (``F_bar``, a bound on :math:`\|F_{L-1}\|_2`). Raises ``ValueError`` for negative or non-finite
-    arguments (``TypeError`` for non-numbers).
+    :math:`\Gamma_1 = \|X\|_2\prod_{p>1}\bar\lambda_p`, :math:`\Gamma_l = \|X\|_F\prod_{p\ne l}\bar\lambda_p` for
+    :math:`1 < l < L` and :math:`\Gamma_L = \bar F` (``F_bar``, a bound on :math:`\|F_{L-1}\|_2`). Raises as
+    :func:`feature_lipschitz`, and ``ValueError`` for a negative or non-finite ``F_bar`` (``TypeError`` for a
+    non-number).
     """
-    X_norm, lam_bar = _check_norms(X_norm, lam_bar)
+    X_spec, X_frob, lam_bar = _check_norms(X_spec, X_frob, lam_bar)
     F_bar = V.real(F_bar, "F_bar", low=0.0)
-    return [X_norm * _prod_except(lam_bar, l) for l in range(len(lam_bar) - 1)] + [F_bar]
+    return [_input_norm(X_spec, X_frob, l) * _prod_except(lam_bar, l) for l in range(len(lam_bar) - 1)] + [F_bar]
 
 
-def cross_constant(X_norm: float, lam_bar) -> float:
-    r""":math:`C_\times = \|X\|_F^2\sum_{l<L}\prod_{p\ne l}\bar\lambda_p^2`: the one-step descent lemma reads
+def cross_constant(X_spec: float, X_frob: float, lam_bar) -> float:
+    r""":math:`C_\times = \sum_{l<L}\bar\lambda_L\mathrm{Lip}_l\Gamma_l = \|X\|_2^2\prod_{p\ne 1}\bar\lambda_p^2 + \|X\|_F^2\sum_{1<l<L}\prod_{p\ne l}\bar\lambda_p^2`:
+    the one-step descent lemma reads
     :math:`\Phi_{k+1} \le \Phi_k - \eta(1 - \eta\bar F^2)\|F_{L-1}^\top r_k\|_F^2 + (2\eta C_\times + 2\eta^2 C_\times^2)\Phi_k`.
 
-    Raises ``ValueError`` for a negative or non-finite ``X_norm`` or ``lam_bar`` entry.
+    Raises as :func:`feature_lipschitz`.
     """
-    X_norm, lam_bar = _check_norms(X_norm, lam_bar)
-    return sum((X_norm * _prod_except(lam_bar, l)) ** 2 for l in range(len(lam_bar) - 1))
+    X_spec, X_frob, lam_bar = _check_norms(X_spec, X_frob, lam_bar)
+    return sum((_input_norm(X_spec, X_frob, l) * _prod_except(lam_bar, l)) ** 2 for l in range(len(lam_bar) - 1))
 
 
-def trajectory_bounds(X_norm: float, lam_bar, F_bar: float, loss0: float, alpha0: float) -> list:
-    r"""``D_l = 16 G_l \sqrt{2\Phi_0} / \alpha_0^2``: how far :math:`W_l` can travel along the whole run.
+def trajectory_bounds(X_spec: float, X_frob: float, lam_bar, loss0: float, alpha0: float) -> list:
+    r"""How far each :math:`W_l` can travel (Frobenius norm) along the whole run, ``[D_1, ..., D_L]``.
+
+    :math:`D_L = P + \sqrt{2\Phi_0}/(2\alpha_0)`, where
+    :math:`P = \texttt{rates.path_length\_bound}(\Phi_0, \alpha_0^2/4, c) = 2\sqrt{2\Phi_0}/(c\,\alpha_0)` bounds the
+    output layer's travel over every step but the last (chapter 1's path-length lemma, with the decrease constant
+    :math:`c` = :data:`DECREASE`) and :math:`\sqrt{2\Phi_0}/(2\alpha_0)` its last step. A layer :math:`l < L`
+    travels at most :math:`\Gamma_l` times the summed residuals, and :math:`\|r_k\|_F \le 2\|\nabla_{W_L}\Phi_k\|_F/\alpha_0`:
+    :math:`D_l = (2\Gamma_l/\alpha_0)\,(P + \sqrt{2\Phi_0}/(4\alpha_0))`.
 
     Raises ``ValueError`` unless ``loss0 >= 0`` and ``alpha0 > 0`` are finite (and as :func:`gradient_bounds`).
     """
     loss0 = V.real(loss0, "loss0", low=0.0)
     alpha0 = V.real(alpha0, "alpha0", low=0.0, low_open=True)
-    return [16.0 * g * math.sqrt(2.0 * loss0) / alpha0**2 for g in gradient_bounds(X_norm, lam_bar, F_bar)]
+    last_step = math.sqrt(2.0 * loss0) / (2.0 * alpha0)
+    P = rates.path_length_bound(loss0, alpha0**2 / 4, decrease=DECREASE)
+    G = gradient_bounds(X_spec, X_frob, lam_bar, 0.0)[:-1]
+    return [2.0 * g / alpha0 * (P + last_step / 2) for g in G] + [P + last_step]
 
 
-def radii(X_norm: float, W_norms0, F_bar: float, loss0: float, alpha0: float, max_iter: int = 2000):
+def radii(X_spec: float, X_frob: float, W_norms0, loss0: float, alpha0: float, max_iter: int = 2000):
     r"""The smallest radii :math:`\rho` with :math:`D_l(\rho) \le \rho_l` for every ``l``, or ``None``.
 
     :math:`D` is increasing in :math:`\rho` (through :math:`\bar\lambda_l = \|W_l^0\|_2 + \rho_l`),
@@ -111,14 +144,13 @@ def radii(X_norm: float, W_norms0, F_bar: float, loss0: float, alpha0: float, ma
     smallest fixed point when one exists, and grows without bound otherwise.
     Raises ``ValueError`` as :func:`trajectory_bounds` and for a ``max_iter`` below 1 (``TypeError`` if not an integer).
     """
-    X_norm = V.real(X_norm, "X_norm", low=0.0)
+    X_spec, X_frob, _ = _check_norms(X_spec, X_frob, [0.0])
     W_norms0 = V.real_sequence(W_norms0, "W_norms0")
-    F_bar = V.real(F_bar, "F_bar", low=0.0)
     loss0 = V.real(loss0, "loss0", low=0.0)
     alpha0 = V.real(alpha0, "alpha0", low=0.0, low_open=True)
     max_iter = V.integer(max_iter, "max_iter")
     return smallest_radii(
-        lambda rho: trajectory_bounds(X_norm, [w + r for w, r in zip(W_norms0, rho)], F_bar, loss0, alpha0),
+        lambda rho: trajectory_bounds(X_spec, X_frob, [w + r for w, r in zip(W_norms0, rho)], loss0, alpha0),
         len(W_norms0), max(1.0, *W_norms0), max_iter)
 
 
@@ -159,12 +191,14 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
     N, n_last = X.shape[0], net.widths[-2]
     F = mlp.features(net, params, X)
     loss0 = float(train.square_loss(F[-1], Y))
-    X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
-    V.finite_measured({"||X||_F": X_norm, "Phi_0 (the initial loss)": loss0}, "X, Y or params")
+    X64 = np.asarray(X, dtype=np.float64)
+    X_frob = float(np.linalg.norm(X64))
+    V.finite_measured({"||X||_F": X_frob, "Phi_0 (the initial loss)": loss0}, "X, Y or params")
+    X_spec = min(float(np.linalg.norm(X64, 2)), X_frob)
     W_norms0 = [linalg.spectral_norm(W) for W in params]
     alpha0 = linalg.sigma_min(F[-2]) if n_last >= N else 0.0
     F_bar = linalg.spectral_norm(F[-2]) + alpha0 / 2
-    q = {"N": N, "n_last": n_last, "alpha0": alpha0, "loss0": loss0, "X_norm": X_norm, "W_norms0": W_norms0,
+    q = {"N": N, "n_last": n_last, "alpha0": alpha0, "loss0": loss0, "X_spec": X_spec, "X_frob": X_frob, "W_norms0": W_norms0,
          "F_bar": F_bar}
 
     wide = n_last >= N and alpha0 > 0
@@ -174,13 +208,13 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
     eta_max = 1 / (2 * F_bar**2) if F_bar > 0 else math.inf  # F_(L-1) = 0: the output layer's gradient vanishes
     h4 = Hypothesis("H4", "eta <= 1 / (2 F_bar^2)", float(eta), eta_max, eta <= eta_max,
                     "step size too large for the one-step descent lemma")
-    rho = radii(X_norm, W_norms0, F_bar, loss0, alpha0) if wide else None
+    rho = radii(X_spec, X_frob, W_norms0, loss0, alpha0) if wide else None
     # without self-consistent radii, H1 and H2 are shown at radius 0: their left sides grow
     # with the radii, so radius 0 gives a lower bound for every radius
     lam_bar = [w + r for w, r in zip(W_norms0, rho or [0.0] * len(W_norms0))]
-    C_cross = cross_constant(X_norm, lam_bar)
-    D = trajectory_bounds(X_norm, lam_bar, F_bar, loss0, alpha0) if wide else [math.inf] * net.L
-    move = sum(a * b for a, b in zip(feature_lipschitz(X_norm, lam_bar), D[:-1]))
+    C_cross = cross_constant(X_spec, X_frob, lam_bar)
+    D = trajectory_bounds(X_spec, X_frob, lam_bar, loss0, alpha0) if wide else [math.inf] * net.L
+    move = sum(a * b for a, b in zip(feature_lipschitz(X_spec, X_frob, lam_bar), D[:-1]))
     q.update(rho=rho, lam_bar=lam_bar, C_cross=C_cross, D=D, feature_move=move)
 
     def evaluated(name, statement, lhs, rhs, why):

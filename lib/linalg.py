@@ -67,6 +67,12 @@ def _small_gram(A):
     return A @ A.T if A.shape[0] <= A.shape[1] else A.T @ A
 
 
+def _very_long(A) -> bool:
+    """A matrix so much wider than tall (or taller than wide) that an SVD spends its time on the long side:
+    the Gram matrix on the short side is then many times cheaper (8 x 65536: 6 s against 0.05 s)."""
+    return max(A.shape) >= 4096 and max(A.shape) >= 16 * min(A.shape)
+
+
 def lam_min(K):
     r"""Smallest eigenvalue :math:`\lambda_{\min}(K)` of a symmetric matrix.
 
@@ -110,6 +116,10 @@ def sigma_min(F):
     if V.is_traced(F):
         return jnp.sqrt(jnp.maximum(jnp.linalg.eigvalsh(_small_gram(F))[0], 0.0))
     F64 = as_float64(F, "F", ndim=2)
+    if _very_long(F64):
+        eigs = np.linalg.eigvalsh(_small_gram(F64))
+        if eigs[0] >= 1e-6 * eigs[-1]:  # well conditioned: the Gram route loses at most eps * kappa^2 <= 1e-10
+            return float(np.sqrt(eigs[0]))
     return float(np.linalg.svd(F64, compute_uv=False)[-1])
 
 
@@ -125,4 +135,6 @@ def spectral_norm(W):
     W64 = as_float64(W, "W", ndim=2)
     if min(W64.shape) > _LANCZOS_FROM:  # a full SVD of a large square matrix takes minutes on a laptop
         return float(scipy.sparse.linalg.svds(W64, k=1, tol=0, return_singular_vectors=False, random_state=0)[0])
+    if _very_long(W64):  # the largest eigenvalue of the short side's Gram matrix is exact to round-off
+        return float(np.sqrt(np.linalg.eigvalsh(_small_gram(W64))[-1]))
     return float(np.linalg.norm(W64, 2))

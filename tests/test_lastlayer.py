@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lib import data, kernels, lastlayer, linalg, mlp, train
+from lib import data, kernels, lastlayer, linalg, mlp, rates, train
 from lib.report import Hypothesis, TheoremReport
 
 from precision import tol
@@ -68,18 +68,31 @@ def test_zero_output_scheme():
 
 def test_constants_by_hand():
     lam = [2.0, 3.0, 5.0]
-    assert lastlayer.feature_lipschitz(1.5, lam) == pytest.approx([1.5 * 3.0, 1.5 * 2.0])
-    assert lastlayer.gradient_bounds(1.5, lam, 7.0) == pytest.approx([1.5 * 15, 1.5 * 10, 7.0])
-    assert lastlayer.cross_constant(1.5, lam) == pytest.approx(1.5**2 * (15**2 + 10**2))
-    D = lastlayer.trajectory_bounds(1.5, lam, 7.0, loss0=2.0, alpha0=4.0)
-    assert D == pytest.approx([16 * g * 2.0 / 16 for g in (1.5 * 15, 1.5 * 10, 7.0)])
+    # the first layer meets ||X||_2 = 1.5, the second ||X||_F = 4
+    assert lastlayer.feature_lipschitz(1.5, 4.0, lam) == pytest.approx([1.5 * 3.0, 4.0 * 2.0])
+    assert lastlayer.gradient_bounds(1.5, 4.0, lam, 7.0) == pytest.approx([1.5 * 15, 4.0 * 10, 7.0])
+    assert lastlayer.cross_constant(1.5, 4.0, lam) == pytest.approx(1.5**2 * 15**2 + 4.0**2 * 10**2)
+    D = lastlayer.trajectory_bounds(1.5, 4.0, lam, loss0=2.0, alpha0=4.0)
+    c = 3 / 8 - 1 / 512
+    P = 2 * 2.0 / (c * 4.0)                     # 2 sqrt(2 Phi_0) / (c alpha_0), sqrt(2 Phi_0) = 2
+    assert P == pytest.approx(rates.path_length_bound(2.0, 4.0**2 / 4, decrease=c))
+    assert D[-1] == pytest.approx(P + 2.0 / (2 * 4.0))
+    assert D[:-1] == pytest.approx([2 * g / 4.0 * (P + 2.0 / (4 * 4.0)) for g in (1.5 * 15, 4.0 * 10)])
+    assert lastlayer.DECREASE == c
+
+
+def test_output_layer_bound_has_no_condition_number():
+    """D_L depends on Phi_0 and alpha_0 only: no lam_bar, no ||F_(L-1)||."""
+    D_a = lastlayer.trajectory_bounds(1.0, 2.0, [3.0, 1.0], loss0=5.0, alpha0=0.5)
+    D_b = lastlayer.trajectory_bounds(1.0, 2.0, [300.0, 1e3], loss0=5.0, alpha0=0.5)
+    assert D_a[-1] == D_b[-1] == pytest.approx((2 / lastlayer.DECREASE + 0.5) * math.sqrt(10.0) / 0.5)
 
 
 def test_radii_fixed_point_or_none():
-    rho = lastlayer.radii(1.0, [1.0, 1.0], F_bar=1.0, loss0=1e-6, alpha0=10.0)
-    D = lastlayer.trajectory_bounds(1.0, [1.0 + rho[0], 1.0 + rho[1]], 1.0, 1e-6, 10.0)
+    rho = lastlayer.radii(1.0, 1.0, [1.0, 1.0], loss0=1e-6, alpha0=10.0)
+    D = lastlayer.trajectory_bounds(1.0, 1.0, [1.0 + rho[0], 1.0 + rho[1]], 1e-6, 10.0)
     assert rho == pytest.approx(D, rel=1e-10)
-    assert lastlayer.radii(10.0, [5.0, 5.0], F_bar=50.0, loss0=100.0, alpha0=0.1) is None
+    assert lastlayer.radii(10.0, 10.0, [5.0, 5.0, 5.0], loss0=100.0, alpha0=0.1) is None
 
 
 def test_theorem_check_on_a_wide_two_layer_network_holds_and_its_conclusions_hold(XY):
@@ -117,7 +130,7 @@ def test_theorem_check_without_radii_reports_h1_h2_at_radius_zero(XY):
     report = lastlayer.theorem_check(net, params, X, Y, 1e-6)
     assert report.quantities["rho"] is None and "H3" in report.failed and "H4" not in report.failed
     h1 = report.hypotheses[1]
-    C0 = lastlayer.cross_constant(report.quantities["X_norm"], report.quantities["W_norms0"])
+    C0 = lastlayer.cross_constant(report.quantities["X_spec"], report.quantities["X_frob"], report.quantities["W_norms0"])
     assert h1.lhs == pytest.approx(C0) and h1.note == "fails even at radius 0"
 
 
