@@ -262,11 +262,11 @@ def _weak_pl_tests():
 
 
 def _square_layer_medians(key, d, activation):
-    """Chapter 3: median of sigma_min(W_3^0) over LeCun draws fold_in(key, s), s < 20, for (d,16,16,1) and (d,16,16,16,1)."""
+    """Chapter 3: median of sigma_min(W_3^0) over LeCun draws fold_in(key, s), s < 20, for (d,16,32,16,1) and (d,16,16,16,1)."""
     import jax
     from lib import linalg, mlp
     medians = []
-    for widths in [(d, 16, 16, 1), (d, 16, 16, 16, 1)]:
+    for widths in [(d, 16, 32, 16, 1), (d, 16, 16, 16, 1)]:
         net = mlp.MLP(widths, activation=activation)
         medians.append(np.median([linalg.sigma_min(mlp.init(jax.random.fold_in(key, s), net, "lecun")[2])
                                   for s in range(20)]))
@@ -388,13 +388,13 @@ def _relu_stationary_point(params, net, X, Y):
 
 
 def _scaled_lecun_ratios(net, key, X, Y):
-    """Chapter 3: D_3 / rho_3 of the theorem's check for LeCun weights with W_1 scaled by s = 1e3 and 1e4."""
+    """Chapter 3: R / (lambda_3 / 2) of the theorem's check for LeCun weights with W_1 scaled by s = 1e3 and 1e4."""
     from lib import mlp, pyramid
     out = []
     for s in (1e3, 1e4):
         params = [s * W if i == 0 else W for i, W in enumerate(mlp.init(key, net, "lecun"))]
         q = pyramid.theorem_check(net, params, X, Y).quantities
-        out.append(q["D"][2] / q["rho"][2])
+        out.append(q["R"] / (q["lam"][0] / 2))
     return np.array(out)
 
 
@@ -500,8 +500,8 @@ EXERCISES: dict[str, Exercise] = {
         "ch3"),
     "ex-zero-w2": Exercise(
         "value", _scaled_lecun_ratios, None, 1e-6, 0.0,
-        "scale only W_1 = params[0] of mlp.init(k_ex, net_s, 'lecun') by s; D and rho are lists over layers in "
-        "pyramid.theorem_check(...).quantities, and layer 3 is index 2.",
+        "scale only W_1 = params[0] of mlp.init(k_ex, net_s, 'lecun') by s; R and lam (the lambda_l, l >= 3, "
+        "so lambda_3 is lam[0]) are in pyramid.theorem_check(...).quantities.",
         "ch3"),
     "ex-two-equilibria": Exercise(
         "property", _relu_equilibria, None, 0.0, 0.0,

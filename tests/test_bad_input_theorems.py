@@ -22,6 +22,7 @@ from badinput import covers, exempt, raises_naming
 exempt("lib.lastlayer.LastLayerRun", "result record that lastlayer.run builds itself")
 exempt("lib.pyramid.PyramidRun", "result record that pyramid.run builds itself")
 exempt("lib.pyramid.LambdaStar", "result record that pyramid.lambda_star builds itself")
+exempt("lib.pyramid.InitSummary", "result record that pyramid.init_summary and nested_lecun_summaries build")
 exempt("lib.report.Hypothesis", "result record that the theorem checks build themselves")
 exempt("lib.report.TheoremReport", "result record that the theorem checks build themselves")
 exempt("lib.plotting.use_house_style", "takes no arguments")
@@ -81,22 +82,26 @@ def _exc(X, Y):
 def test_lastlayer_constants_refuse_bad_norms():
     lam = [1.0, 2.0, 0.5]
     for fn, extra in ((lastlayer.feature_lipschitz, ()), (lastlayer.cross_constant, ()),
-                      (lastlayer.gradient_bounds, (1.0,)), (lastlayer.trajectory_bounds, (1.0, 2.0, 0.5))):
+                      (lastlayer.gradient_bounds, (1.0,)), (lastlayer.trajectory_bounds, (2.0, 0.5))):
         for bad in (-1.0, math.nan, math.inf):
-            raises_naming(ValueError, "X_norm", fn, bad, lam, *extra)
+            raises_naming(ValueError, "X_spec", fn, bad, 3.0, lam, *extra)
+            raises_naming(ValueError, "X_frob", fn, 1.0, bad, lam, *extra)
+        raises_naming(ValueError, "X_spec", fn, 4.0, 3.0, lam, *extra)    # ||X||_2 > ||X||_F is impossible
         for bad in ([], [1.0, -2.0], [1.0, math.nan], [[1.0, 2.0]]):
-            raises_naming(ValueError, "lam_bar", fn, 3.0, bad, *extra)
-        raises_naming(TypeError, "lam_bar", fn, 3.0, [1.0, 2j], *extra)
-        raises_naming(TypeError, "lam_bar", fn, 3.0, None, *extra)
-        raises_naming(TypeError, "X_norm", fn, 1j, lam, *extra)
-    raises_naming(ValueError, "F_bar", lastlayer.gradient_bounds, 3.0, lam, -1.0)
-    raises_naming(TypeError, "F_bar", lastlayer.gradient_bounds, 3.0, lam, None)
-    raises_naming(ValueError, "loss0", lastlayer.trajectory_bounds, 3.0, lam, 1.0, math.nan, 0.5)
-    raises_naming(ValueError, "alpha0", lastlayer.trajectory_bounds, 3.0, lam, 1.0, 2.0, 0.0)  # 1 / alpha0^2
-    raises_naming(ValueError, "alpha0", lastlayer.radii, 3.0, lam, 1.0, 2.0, -1.0)
-    raises_naming(ValueError, "W_norms0", lastlayer.radii, 3.0, [1.0, math.inf], 1.0, 2.0, 1.0)
-    raises_naming(ValueError, "max_iter", lastlayer.radii, 3.0, lam, 1.0, 2.0, 1.0, max_iter=0)
-    raises_naming(TypeError, "max_iter", lastlayer.radii, 3.0, lam, 1.0, 2.0, 1.0, max_iter=2.5)
+            raises_naming(ValueError, "lam_bar", fn, 1.0, 3.0, bad, *extra)
+        raises_naming(TypeError, "lam_bar", fn, 1.0, 3.0, [1.0, 2j], *extra)
+        raises_naming(TypeError, "lam_bar", fn, 1.0, 3.0, None, *extra)
+        raises_naming(TypeError, "X_spec", fn, 1j, 3.0, lam, *extra)
+        raises_naming(TypeError, "X_frob", fn, 1.0, "3", lam, *extra)
+    raises_naming(ValueError, "F_bar", lastlayer.gradient_bounds, 1.0, 3.0, lam, -1.0)
+    raises_naming(TypeError, "F_bar", lastlayer.gradient_bounds, 1.0, 3.0, lam, None)
+    raises_naming(ValueError, "loss0", lastlayer.trajectory_bounds, 1.0, 3.0, lam, math.nan, 0.5)
+    raises_naming(ValueError, "alpha0", lastlayer.trajectory_bounds, 1.0, 3.0, lam, 2.0, 0.0)  # 1 / alpha0
+    raises_naming(ValueError, "alpha0", lastlayer.radii, 1.0, 3.0, lam, 2.0, -1.0)
+    raises_naming(ValueError, "X_spec", lastlayer.radii, 5.0, 3.0, lam, 2.0, 1.0)
+    raises_naming(ValueError, "W_norms0", lastlayer.radii, 1.0, 3.0, [1.0, math.inf], 2.0, 1.0)
+    raises_naming(ValueError, "max_iter", lastlayer.radii, 1.0, 3.0, lam, 2.0, 1.0, max_iter=0)
+    raises_naming(TypeError, "max_iter", lastlayer.radii, 1.0, 3.0, lam, 2.0, 1.0, max_iter=2.5)
 
 
 @covers("lib.lastlayer.theorem_check")
@@ -247,6 +252,72 @@ def test_pyramid_run_refuses_bad_input(pyr):
     raises_naming(ValueError, "widths[1]", pyramid.run, net, params, jnp.ones((8, 3)), jnp.ones((8, 1)), 1e-3, 2)
 
 
+@covers("lib.pyramid.smoothness_terms")
+def test_smoothness_terms_refuse_bad_input():
+    lam = [1.0, 2.0, 1.5]
+    phi = pyramid.norm_bounds(3.0, lam, 0.3, 4, (3, 6, 4, 1))
+    raises_naming(ValueError, "phi", pyramid.smoothness_terms, phi[:-1], lam, 1.0)
+    raises_naming(ValueError, "lam_bar", pyramid.smoothness_terms, phi, [1.0, math.inf, 1.0], 1.0)
+    raises_naming(ValueError, "beta", pyramid.smoothness_terms, phi, lam, -0.5)
+    raises_naming(TypeError, "beta", pyramid.smoothness_terms, phi, lam, "1")
+
+
+@covers("lib.pyramid.init_summary", "lib.pyramid.theorem_report")
+def test_init_summary_and_theorem_report_refuse_bad_input(pyr):
+    net, params, X, Y = pyr
+    for Xb, Yb, name in _bad_arrays(X, Y):
+        raises_naming(_exc(Xb, Yb), name, pyramid.init_summary, net, params, Xb, Yb)
+    raises_naming(TypeError, "net", pyramid.init_summary, None, params, X, Y)
+    raises_naming(ValueError, "params", pyramid.init_summary, net, params[:2], X, Y)
+    raises_naming(ValueError, "parameterization", pyramid.init_summary,
+                  mlp.MLP(net.widths, parameterization="ntk", activation=ACT), params, X, Y)
+    summary = pyramid.init_summary(net, params, X, Y)
+    raises_naming(TypeError, "summary", pyramid.theorem_report, tuple(summary), ACT)
+    raises_naming(ValueError, "activation", pyramid.theorem_report, summary, mlp.MLP(net.widths).activation)
+    for bad in BAD_POSITIVE:
+        raises_naming(ValueError, "eta", pyramid.theorem_report, summary, ACT, bad)
+    raises_naming(TypeError, "eta", pyramid.theorem_report, summary, ACT, "0.1")
+
+
+@covers("lib.pyramid.nested_lecun_init", "lib.pyramid.nested_lecun_summaries")
+def test_nested_lecun_refuse_bad_input(pyr):
+    net, _, X, Y = pyr
+    key = jax.random.key(0)
+    for bad, exc in ((0, ValueError), (2.5, TypeError), (None, TypeError)):
+        raises_naming(exc, "chunk", pyramid.nested_lecun_init, key, net, chunk=bad)
+        raises_naming(exc, "chunk", pyramid.nested_lecun_summaries, key, net, X, Y, [6], chunk=bad)
+    raises_naming(TypeError, "key", pyramid.nested_lecun_init, 0, net)
+    raises_naming(TypeError, "net", pyramid.nested_lecun_init, key, (3, 6, 4, 1))
+    raises_naming(ValueError, "parameterization", pyramid.nested_lecun_init, key,
+                  mlp.MLP(net.widths, parameterization="ntk", activation=ACT))
+    raises_naming(ValueError, "L", pyramid.nested_lecun_init, key, mlp.MLP((3, 6), activation=ACT))
+    for Xb, Yb, name in _bad_arrays(X, Y):
+        raises_naming(_exc(Xb, Yb), name, pyramid.nested_lecun_summaries, key, net, Xb, Yb, [6])
+    raises_naming(ValueError, "X", pyramid.nested_lecun_summaries, key, net, np.ones((4, 5)), Y, [6])
+    raises_naming(ValueError, "n1_grid", pyramid.nested_lecun_summaries, key, net, X, Y, [])
+    raises_naming(ValueError, "n1_grid", pyramid.nested_lecun_summaries, key, net, X, Y, [7])
+    raises_naming(ValueError, "n1_grid[0]", pyramid.nested_lecun_summaries, key, net, X, Y, [0])
+    raises_naming(TypeError, "n1_grid[1]", pyramid.nested_lecun_summaries, key, net, X, Y, [2, 2.5])
+    raises_naming(TypeError, "n1_grid", pyramid.nested_lecun_summaries, key, net, X, Y, 6)
+    raises_naming(TypeError, "until", pyramid.nested_lecun_summaries, key, net, X, Y, [6], until=True)
+
+
+@covers("lib.pyramid.hessian_norm", "lib.pyramid.feature_jacobian_norms")
+def test_hessian_and_jacobian_norms_refuse_bad_input(pyr):
+    net, params, X, Y = pyr
+    key = jax.random.key(0)
+    for Xb, Yb, name in _bad_arrays(X, Y):
+        raises_naming(_exc(Xb, Yb), name, pyramid.hessian_norm, net, params, Xb, Yb, key)
+    raises_naming(_exc(np.asarray(X) + 1j, None), "X", pyramid.feature_jacobian_norms, net, params,
+                  np.asarray(X) + 1j, key)
+    for fn, args in ((pyramid.hessian_norm, (X, Y)), (pyramid.feature_jacobian_norms, (X,))):
+        raises_naming(TypeError, "net", fn, None, params, *args, key)
+        raises_naming(ValueError, "params", fn, net, params[:2], *args, key)
+        raises_naming(TypeError, "key", fn, net, params, *args, 3)
+        for bad, exc in ((0, ValueError), (1.5, TypeError)):
+            raises_naming(exc, "num_iters", fn, net, params, *args, key, num_iters=bad)
+
+
 # ---- report, plotting --------------------------------------------------------------------------------------------
 
 @covers("lib.report.smallest_radii")
@@ -364,8 +435,8 @@ def test_lastlayer_accepts_tuples_lists_numpy_and_jax_scalars(relu):
         assert r.table() == ref.table()
     run = lastlayer.run(net, tuple(params), X, Y, jnp.asarray(1e-3), np.int64(3))
     assert run.history.loss.shape == (4,)
-    assert lastlayer.gradient_bounds(np.float64(3.0), np.array([1.0, 2.0, 0.5]), jnp.asarray(2.0))[-1] == 2.0
-    assert lastlayer.cross_constant(3, (1, 2, 1)) == lastlayer.cross_constant(3.0, [1.0, 2.0, 1.0])
+    assert lastlayer.gradient_bounds(np.float64(1.0), jnp.asarray(3.0), np.array([1.0, 2.0, 0.5]), jnp.asarray(2.0))[-1] == 2.0
+    assert lastlayer.cross_constant(1, 3, (1, 2, 1)) == lastlayer.cross_constant(1.0, 3.0, [1.0, 2.0, 1.0])
 
 
 def test_lastlayer_accepts_integer_data(relu):
@@ -450,3 +521,52 @@ def test_pyramid_degenerate_but_finite_input(pyr):
     raises_naming(ValueError, "activation", pyramid.lambda_star, jax.random.key(0), X, lambda x: x * jnp.nan,
                   num_samples=10, num_boot=2)
     raises_naming(ValueError, "trajectory", report.smallest_radii, lambda rho: [math.nan, 1.0], 2, 1.0)
+
+
+# ---------------------------------------------------------------- implicit_theorem: quantities and check (chapter 4)
+
+def _implicit_problem():
+    from lib import data, implicit
+    k = jax.random.split(jax.random.key(3), 3)
+    X = data.sphere_points(k[0], 3, 8, min_angle=0.3)
+    y = jnp.array([1.0, -1.0, 1.0])
+    return X, y, implicit.init(k[2], 16, 8, "zero")
+
+
+@covers("lib.implicit_theorem.initial_quantities", "lib.implicit_theorem.limit_quantities",
+        "lib.implicit_theorem.check", "lib.implicit_theorem.Quantities")
+def test_implicit_quantities_and_check():
+    from lib import implicit_theorem as thm
+    X, y, p = _implicit_problem()
+    for g in BAD_POSITIVE:
+        raises_naming(ValueError, "gamma", thm.initial_quantities, p, X, y, g)
+        raises_naming(ValueError, "gamma", thm.limit_quantities, X, y, g, 16)
+    raises_naming(ValueError, "gamma", thm.limit_quantities, X, y, 1.5, 16)      # the limit kernel needs gamma < 1
+    raises_naming(TypeError, "params", thm.initial_quantities, (p.A,), X, y, 0.1)
+    raises_naming(ValueError, "Y", thm.initial_quantities, p, X, y[:2], 0.1)
+    raises_naming(ValueError, "X", thm.limit_quantities, X.at[0, 0].set(math.nan), y, 0.1, 16)
+    for n, exc in ((0, ValueError), (2.5, TypeError), ("8", TypeError)):
+        raises_naming(exc, "m", thm.limit_quantities, X, y, 0.1, n)
+    raises_naming(ValueError, "kernel", thm.limit_quantities, X, y, 0.1, 16, jnp.eye(2))
+    raises_naming(ValueError, "kernel", thm.limit_quantities, X, y, 0.1, 16, jnp.full((3, 3), math.nan))
+    q = thm.initial_quantities(p, X, y, 0.1)
+    raises_naming(TypeError, "q", thm.check, tuple(q))
+    raises_naming(ValueError, "q.alpha0", thm.check, q._replace(alpha0=-1.0))
+    raises_naming(ValueError, "q.loss0", thm.check, q._replace(loss0=math.nan))
+    raises_naming(TypeError, "q.norms0", thm.check, q._replace(norms0=(1.0, 2.0)))
+    raises_naming(ValueError, "q.m", thm.check, q._replace(m=0))
+    raises_naming(TypeError, "q.N", thm.check, q._replace(N=3.0))
+    raises_naming(ValueError, "gamma", thm.check, q._replace(gamma=0.0))
+    for eta, exc in ((0.0, ValueError), (-1.0, ValueError), (math.nan, ValueError), ("1", TypeError)):
+        raises_naming(exc, "eta", thm.check, q, eta)
+    raises_naming(TypeError, "sharp", thm.check, q, None, "yes")
+    raises_naming(TypeError, "sharp", thm.theorem_check, p, X, y, 0.1, None, sharp=1)
+    raises_naming(TypeError, "sharp", thm.trajectory_bounds, 1.0, 0.1, 16, thm.Bounds(0.5, 1.0, 1.0), 1.0, 1.0, 1.0,
+                  False, None)
+    raises_naming(TypeError, "sharp", thm.radii, 1.0, 0.1, 16, (1.0, 1.0, 1.0), 1.0, 1.0, 1.0, sharp="no")
+    # reasonable input: NumPy integers, JAX scalars, lists, the kernel passed in
+    from lib import implicit
+    K = implicit.limit_kernel(X, 0.1)
+    q1 = thm.limit_quantities(np.asarray(X), [1.0, -1.0, 1.0], jnp.asarray(0.1), np.int64(16), np.asarray(K))
+    assert q1 == thm.limit_quantities(X, y, 0.1, 16)
+    assert thm.check(q1, jnp.asarray(1e-6)).quantities["sharp"] is True

@@ -1,4 +1,5 @@
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -128,9 +129,14 @@ def test_theorem_holds_for_special_init_at_width_N_and_its_conclusions_follow():
     assert report.holds and report.rate > 0 and "all hypotheses hold" in report.table()
     q = report.quantities
     assert q["eta"] == pytest.approx(1 / q["Q"])
+    assert q["R"] == pytest.approx(3 * (2 * q["loss0"] / q["alpha"]) ** 0.5)     # path length 2 sqrt(.) + last step
+    assert q["eta"] * q["alpha"] <= 1.0 and q["E"][-1] ** 2 >= q["alpha"]
     h = pyramid.run(net, params, X, Y, q["eta"], 20).history
     assert (np.diff(np.asarray(h.loss)) <= 0).all()
-    assert (np.asarray(h.extras["W_moves"]).max(axis=0) <= np.array(q["D"])).all()
+    dist = np.sqrt(sum(np.asarray(v) ** 2 for v in h.distance))
+    path = q["eta"] * np.concatenate([[0.0], np.cumsum(np.asarray(h.grad_norm)[:-1])])
+    assert (dist <= path * (1 + tol(1e-9, 1e-4)) + 1e-300).all() and path[-1] <= q["path_length"]
+    assert dist.max() <= q["R"]
     # half the scale must fail H1 or H2: admissible_scale returns the smallest power of two
     if scale > 1:
         half = pyramid.theorem_check(net, pyramid.special_init(jax.random.key(1), net, scale / 2), X, Y)
@@ -147,6 +153,70 @@ def test_theorem_check_reports_failures_instead_of_raising():
     narrow = mlp.MLP((5, 4, 4, 1), activation=SmoothLeakyReLU(0.5, 1.0))
     r0 = pyramid.theorem_check(narrow, mlp.init(jax.random.key(0), narrow, "lecun"), X, Y)
     assert r0.failed == ("H0", "H1", "H2", "H3") and "n_1 = 4 < N = 6" in r0.hypotheses[0].note
+
+
+def test_theorem_report_radius_uses_the_path_length_lemma_and_the_spectral_norm_of_X():
+    from lib import rates
+
+    X, Y = _problem()
+    net = mlp.MLP((5, 64, 4, 1), activation=SmoothLeakyReLU(0.5, 1.0))
+    s = pyramid.init_summary(net, mlp.init(jax.random.key(0), net, "lecun"), X, Y)
+    q = pyramid.theorem_report(s, net.activation).quantities
+    assert q["path_length"] == pytest.approx(rates.path_length_bound(s.loss0, q["alpha"]))
+    assert q["rho1"] == pytest.approx(s.lam_F / (2 * s.X_spec)) and s.X_spec < s.X_fro
+    assert q["lam_bar"] == pytest.approx([w + q["R"] for w in s.W_norms])
+    # the slack of each hypothesis is right side / left side
+    assert q["slack"]["H1"] == pytest.approx(q["rho1"] / q["R"])
+    assert q["slack"]["H2"] == pytest.approx(s.lam[0] / 2 / q["R"])
+    # H1 and H2 scale as the theory says: R ~ sqrt(Phi_0) / lam_F at fixed later layers
+    s2 = s._replace(lam_F=4 * s.lam_F)
+    q2 = pyramid.theorem_report(s2, net.activation).quantities
+    assert q2["R"] == pytest.approx(q["R"] / 4)
+
+
+def test_nested_lecun_summaries_match_the_materialised_networks():
+    X, Y = _problem()
+    act = SmoothLeakyReLU(0.5, 1.0)
+    key = jax.random.key(5)
+    big = mlp.MLP((5, 300, 4, 3, 1), activation=act)
+    grid = [6, 100, 128, 257, 300]
+    sums = pyramid.nested_lecun_summaries(key, big, X, Y, grid, chunk=128)
+    for n, s in zip(grid, sums):
+        net = mlp.MLP((5, n, 4, 3, 1), activation=act)
+        p = pyramid.nested_lecun_init(key, net, chunk=128)
+        ref = pyramid.init_summary(net, p, X, Y)
+        assert s.widths == ref.widths and s.N == ref.N
+        for a, b in zip(s[2:], ref[2:]):
+            np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=tol(1e-9, 2e-4))
+    # the nesting: the narrower network's first layer is a prefix of the wider one's
+    p_small = pyramid.nested_lecun_init(key, mlp.MLP((5, 100, 4, 3, 1), activation=act), chunk=128)
+    p_big = pyramid.nested_lecun_init(key, big, chunk=128)
+    np.testing.assert_allclose(p_small[0], p_big[0][:, :100])
+    # until stops the pass at the first width where it is true
+    stopped = pyramid.nested_lecun_summaries(key, big, X, Y, grid, chunk=128, until=lambda s: s.widths[1] >= 128)
+    assert [s.widths[1] for s in stopped] == [6, 100, 128]
+
+
+def test_hessian_norm_and_feature_jacobian_norms_match_dense_computations():
+    X, Y = _problem()
+    net = mlp.MLP((5, 6, 4, 1), activation=SmoothLeakyReLU(0.5, 1.0))
+    p = mlp.init(jax.random.key(1), net, "lecun")
+    flat, unravel = jax.flatten_util.ravel_pytree(p)
+    H = jax.hessian(lambda v: train.square_loss(mlp.apply(net, unravel(v), X), Y))(flat)
+    exact = float(np.abs(np.linalg.eigvalsh(np.asarray(H, dtype=np.float64))).max())
+    est = pyramid.hessian_norm(net, p, X, Y, jax.random.key(0), num_iters=500)
+    assert est <= exact * (1 + tol(1e-9, 1e-4)) and est >= 0.99 * exact
+    norms = pyramid.feature_jacobian_norms(net, p, X, jax.random.key(0), num_iters=300)
+    for l, n in enumerate(norms, start=1):
+        J = jax.jacobian(lambda v: mlp.features(net, unravel(v), X)[l].ravel())(flat)
+        top = float(np.linalg.norm(np.asarray(J, dtype=np.float64), 2))
+        assert n <= top * (1 + tol(1e-9, 1e-4)) and n >= 0.99 * top
+    # and lem-smooth's recursions bound them
+    lam_bar = [float(jnp.linalg.norm(W, 2)) for W in p]
+    phi = pyramid.norm_bounds(float(jnp.linalg.norm(X)), lam_bar, float(net.activation(0.0)), 6, net.widths)
+    E, _ = pyramid.smoothness_terms(phi, lam_bar, 1.0)
+    assert all(n <= e for n, e in zip(norms, E[1:]))
+    assert exact <= pyramid.smoothness_constant(phi, lam_bar, 1.0, float(jnp.linalg.norm(Y)))
 
 
 def test_theorem_check_errors():
