@@ -20,8 +20,19 @@ For a ball :math:`\|A - A_0\|_2 \le \rho_A`, :math:`\|W - W_0\|_2 \le \rho_W`,
 * :math:`G_A = \bar u\,\mathrm{Lip}_A`, :math:`G_W = \bar u\,\mathrm{Lip}_W`, :math:`G_u = \bar F`:
   :math:`\|\nabla_p\Phi\| \le G_p\|r\|` (:func:`gradient_bounds`);
 * the cross constant :math:`C_\times = G_A^2 + G_W^2` of the one-step lemma;
-* trajectory lengths :math:`D_p = c\,G_p\sqrt{2\Phi_0}/\alpha_0^2`, :math:`c = 16` for gradient
-  descent and :math:`c = 4` for gradient flow (:func:`trajectory_bounds`).
+* trajectory lengths (:func:`trajectory_bounds`), with :math:`\|r_0\| = \sqrt{2\Phi_0}` and chapter 1's
+  path-length bound (:func:`lib.rates.path_length_bound`, lemma ``lem-path-length``) for the PL constant
+  :math:`\mu = \alpha_0^2/4` that :math:`\sigma_{\min}(Z) \ge \alpha_0/2` gives:
+
+  - gradient flow: :math:`D_p = \min(4G_p\|r_0\|/\alpha_0^2,\ 2\|r_0\|/\alpha_0)` for every block
+    (the second is the whole path's length, :math:`\int\|\nabla\Phi\| \le 2\|r_0\|/\alpha_0`);
+  - gradient descent: :math:`D_p = 12G_p\|r_0\|/\alpha_0^2` for :math:`p = A, W` (geometric decay at rate
+    :math:`\eta\alpha_0^2/6`) and :math:`D_u = 6\|r_0\|/\alpha_0 + \|r_0\|/(3\alpha_0) = \tfrac{19}{3}\|r_0\|/\alpha_0`
+    (sufficient decrease :math:`\Phi_k - \Phi_{k+1} \ge \tfrac\eta3\|\nabla_u\Phi_k\|^2` for the steps before the last,
+    the last step bounded on its own);
+  - ``sharp=False``: the book's first version, :math:`D_p = c\,G_p\|r_0\|/\alpha_0^2` with :math:`c = 16`
+    (descent) or 4 (flow) for every block, :math:`G_u = \bar F`; its :math:`D_u` carries the condition
+    number :math:`\bar F/\alpha_0`.
 
 :func:`theorem_check` evaluates every hypothesis; :func:`run` trains a network and
 records what the chapter's lemmas talk about.
@@ -36,12 +47,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from lib import _validate as V
-from lib import implicit, linalg, train
+from lib import implicit, linalg, rates, train
 from lib.report import Hypothesis, TheoremReport, smallest_radii
 
 __all__ = [
     "Bounds", "bounds", "equilibrium_lipschitz", "gradient_bounds", "cross_constant", "trajectory_bounds",
-    "radii", "theorem_check", "ImplicitRun", "run",
+    "radii", "Quantities", "initial_quantities", "limit_quantities", "check", "theorem_check", "ImplicitRun", "run",
 ]
 
 THEOREM_GD = "Theorem (linear rate for implicit networks, chapter 4)"
@@ -117,20 +128,43 @@ def cross_constant(X_norm: float, gamma: float, m: int, b: Bounds) -> float:
     return G_A**2 + G_W**2
 
 
+def _flag(x, name):
+    if not isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {x!r}")
+    return bool(x)
+
+
 def trajectory_bounds(X_norm: float, gamma: float, m: int, b: Bounds, F_bar: float, loss0: float, alpha0: float,
-                      flow: bool = False) -> list:
-    r"""``[D_A, D_W, D_u]``, :math:`D_p = c\,G_p\sqrt{2\Phi_0}/\alpha_0^2` (:math:`c = 16`, or 4 for gradient flow):
-    how far each block can travel along the whole run."""
+                      flow: bool = False, sharp: bool = True) -> list:
+    r"""``[D_A, D_W, D_u]``: how far each block can travel along the whole run (Frobenius norm).
+
+    With :math:`\|r_0\| = \sqrt{2\Phi_0}` and :math:`P(c) =` :func:`lib.rates.path_length_bound` ``(loss0,
+    alpha0**2 / 4, c)`` (chapter 1's lemma for the PL constant :math:`\alpha_0^2/4`):
+
+    * ``flow=True``: :math:`D_p = \min(4G_p\|r_0\|/\alpha_0^2,\ P(1))`, :math:`P(1) = 2\|r_0\|/\alpha_0`;
+    * ``flow=False``: :math:`D_{A,W} = 12G_p\|r_0\|/\alpha_0^2` and :math:`D_u = P(1/3) + \|r_0\|/(3\alpha_0)
+      = \tfrac{19}{3}\|r_0\|/\alpha_0`;
+    * ``sharp=False``: the first version, :math:`D_p = c\,G_p\|r_0\|/\alpha_0^2`, :math:`c = 16` (or 4 for the
+      flow), :math:`G_u = \bar F`.
+    """
     loss0 = _nonneg(loss0, "loss0", "initial loss")
     alpha0 = V.real(alpha0, "alpha0 (sigma_min(Z_0))", low=0.0, low_open=True)
-    if not isinstance(flow, (bool, np.bool_)):
-        raise TypeError(f"flow must be True or False, got {flow!r}")
-    c = 4.0 if flow else 16.0
-    return [c * g * math.sqrt(2.0 * loss0) / alpha0**2 for g in gradient_bounds(X_norm, gamma, m, b, F_bar)]
+    flow, sharp = _flag(flow, "flow"), _flag(sharp, "sharp")
+    G = gradient_bounds(X_norm, gamma, m, b, F_bar)
+    r0 = math.sqrt(2.0 * loss0)
+    if not sharp:
+        c = 4.0 if flow else 16.0
+        return [c * g * r0 / alpha0**2 for g in G]
+    mu = alpha0**2 / 4                      # PL constant of the u-block while sigma_min(Z) >= alpha_0 / 2
+    if flow:
+        path = rates.path_length_bound(loss0, mu, decrease=1.0)          # = 2 ||r_0|| / alpha_0
+        return [min(4.0 * g * r0 / alpha0**2, path) for g in G]
+    D_u = rates.path_length_bound(loss0, mu, decrease=1 / 3) + r0 / (3 * alpha0)   # = (19/3) ||r_0|| / alpha_0
+    return [12.0 * G[0] * r0 / alpha0**2, 12.0 * G[1] * r0 / alpha0**2, D_u]
 
 
 def radii(X_norm: float, gamma: float, m: int, norms0, F_bar: float, loss0: float, alpha0: float,
-          flow: bool = False, max_iter: int = 2000):
+          flow: bool = False, max_iter: int = 2000, sharp: bool = True):
     r"""The smallest radii with :math:`D_p(\rho) \le \rho_p` for every block, or ``None`` when there are none.
 
     :math:`D` increases with :math:`\rho` (through :math:`\bar a, \bar w, \bar u`), so iterating
@@ -141,8 +175,9 @@ def radii(X_norm: float, gamma: float, m: int, norms0, F_bar: float, loss0: floa
     X_norm, gamma, m = _nonneg(X_norm, "X_norm", "||X||_F"), _gamma(gamma), V.integer(m, "m (width)")
     norms0, F_bar, loss0 = _triple(norms0, "norms0"), _nonneg(F_bar, "F_bar", "bound on ||Z||_2"), _nonneg(loss0, "loss0")
     alpha0, max_iter = V.real(alpha0, "alpha0 (sigma_min(Z_0))", low=0.0, low_open=True), V.integer(max_iter, "max_iter")
+    flow, sharp = _flag(flow, "flow"), _flag(sharp, "sharp")
     return smallest_radii(
-        lambda rho: trajectory_bounds(X_norm, gamma, m, bounds(gamma, m, norms0, rho), F_bar, loss0, alpha0, flow),
+        lambda rho: trajectory_bounds(X_norm, gamma, m, bounds(gamma, m, norms0, rho), F_bar, loss0, alpha0, flow, sharp),
         3, max(1.0, *norms0), max_iter)
 
 
@@ -155,13 +190,80 @@ def _check_step(eta):
         raise type(err)(f"eta (step size) must be a positive finite number, or None for gradient flow, got {eta!r}") from None
 
 
-def theorem_check(params: implicit.Params, X, Y, gamma: float, eta: float | None = None,
-                  config: implicit.SolverConfig = implicit.SolverConfig()) -> TheoremReport:
-    r"""Every hypothesis of chapter 4's theorem, measured on ``params`` (the initialisation).
+class Quantities(NamedTuple):
+    r"""What the theorems need from a network at initialisation: :func:`initial_quantities` measures them,
+    :func:`limit_quantities` gives their infinite-width values, :func:`check` evaluates the hypotheses."""
 
-    ``eta`` is the step size of gradient descent; ``eta=None`` checks the gradient-flow
-    version, which has no cross-term or step-size hypothesis and the constant 4 instead of
-    16 in the trajectory lengths. The radii are the smallest self-consistent ones (:func:`radii`).
+    N: int  # number of samples
+    m: int  # width
+    gamma: float  # scale of the implicit matrix, A~ = gamma A / sqrt(m)
+    alpha0: float  # sigma_min(Z_0) (0 when m < N)
+    Z_norm: float  # ||Z_0||_2
+    loss0: float  # Phi_0 = ||r_0||^2 / 2
+    X_norm: float  # ||X||_F
+    norms0: tuple  # (||A_0||_2, ||W_0||_2, ||u_0||)
+
+
+def initial_quantities(params: implicit.Params, X, Y, gamma: float,
+                       config: implicit.SolverConfig = implicit.SolverConfig()) -> Quantities:
+    r"""The :class:`Quantities` of the network ``params`` on the data ``X: (N, d)``, ``Y: (N,)``, measured
+    (:math:`\|A_0\|_2`, :math:`\sigma_{\min}(Z_0)`, :math:`\|Z_0\|_2` in float64). Raises ``ValueError`` when the
+    initialisation is not well posed, and ``ValueError`` / ``TypeError`` naming the argument for a bad ``X``,
+    ``Y``, ``gamma`` or params."""
+    gamma = _gamma(gamma)
+    params = implicit._params(params)
+    y = implicit.targets(X, Y)
+    m, N = params.A.shape[0], y.shape[0]
+    A_norm0 = implicit.check_well_posed(params, gamma) * math.sqrt(m) / gamma   # ||A_0||_2, computed once
+    Z = implicit.equilibrium(params, X, gamma, config)
+    loss0 = 0.5 * float(jnp.sum((Z @ params.u - y) ** 2))
+    X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
+    if not (math.isfinite(loss0) and math.isfinite(X_norm)):
+        raise ValueError(f"X (or Y) is too large: ||X||_F = {X_norm:.3g}, Phi_0 = {loss0:.3g} overflow")
+    norms0 = (A_norm0, linalg.spectral_norm(params.W), float(jnp.linalg.norm(params.u)))
+    alpha0 = linalg.sigma_min(Z) if m >= N else 0.0
+    return Quantities(N, m, gamma, alpha0, linalg.spectral_norm(Z), loss0, X_norm, norms0)
+
+
+def limit_quantities(X, Y, gamma: float, m: int, kernel=None) -> Quantities:
+    r"""The infinite-width values of the :class:`Quantities` for a zero output layer at width ``m``:
+    :math:`\alpha_0^2 = m\lambda_0`, :math:`\|Z_0\|_2^2 = m\lambda_{\max}(K)` with :math:`K` the limit kernel
+    (:func:`lib.implicit.limit_kernel`, :math:`\lambda_0 = \lambda_{\min}(K)`), :math:`\|A_0\|_2 = 2\sqrt m` and
+    :math:`\|W_0\|_2 = \sqrt m + \sqrt d` (the edges of the Gaussian spectra), :math:`u_0 = 0`,
+    :math:`\Phi_0 = \|y\|^2/2`. :func:`check` of these is the theorem's threshold "at infinite width";
+    fresh draws deviate by the finite-width fluctuations of :math:`\sigma_{\min}(Z_0)^2/m` (chapter 4, 4.3).
+    ``kernel``: the limit kernel of ``X`` if already computed (a sweep over ``m`` needs it once).
+    Raises ``ValueError`` / ``TypeError`` naming the argument for a bad ``X``, ``Y``, ``gamma`` (in (0, 1)),
+    ``m`` or ``kernel`` (an (N, N) symmetric matrix)."""
+    gamma, m = _gamma(gamma), V.integer(m, "m (width)")
+    y = np.asarray(implicit.targets(X, Y), dtype=np.float64)
+    X64 = np.asarray(X, dtype=np.float64)
+    N, d = X64.shape
+    K = implicit.limit_kernel(X, gamma) if kernel is None else linalg.as_float64(kernel, "kernel", ndim=2)
+    if K.shape != (N, N):
+        raise ValueError(f"kernel must be the ({N}, {N}) limit kernel of X, got shape {K.shape}")
+    lam = np.linalg.eigvalsh(np.asarray(K, dtype=np.float64))
+    alpha0 = math.sqrt(m * max(lam[0], 0.0)) if m >= N else 0.0
+    return Quantities(N, m, gamma, alpha0, math.sqrt(m * lam[-1]), 0.5 * float(y @ y), float(np.linalg.norm(X64)),
+                      (2 * math.sqrt(m), math.sqrt(m) + math.sqrt(d), 0.0))
+
+
+def _quantities(q):
+    if not isinstance(q, Quantities):
+        raise TypeError(f"q must be a Quantities record (from initial_quantities or limit_quantities), got {q!r}")
+    N, m = V.integer(q.N, "q.N"), V.integer(q.m, "q.m")
+    return Quantities(N, m, _gamma(q.gamma), _nonneg(q.alpha0, "q.alpha0"), _nonneg(q.Z_norm, "q.Z_norm"),
+                      _nonneg(q.loss0, "q.loss0"), _nonneg(q.X_norm, "q.X_norm"), _triple(q.norms0, "q.norms0"))
+
+
+def check(q: Quantities, eta: float | None = None, sharp: bool = True) -> TheoremReport:
+    r"""Every hypothesis of chapter 4's theorems, evaluated on the :class:`Quantities` ``q``.
+
+    ``eta`` is the step size of gradient descent (theorem ``thm-implicit``); ``eta=None`` checks the
+    gradient-flow version (``thm-implicit-flow``), which has no cross-term or step-size hypothesis.
+    ``sharp=False`` checks the first version (trajectory lengths with the condition number, see
+    :func:`trajectory_bounds`). The radii are the smallest self-consistent ones (:func:`radii`).
+    With :math:`\bar F = \|Z_0\|_2 + \alpha_0/2`:
 
     * H0: :math:`m \ge N` and :math:`\alpha_0 = \sigma_{\min}(Z_0) > 0`;
     * HW: :math:`\bar a < 1`, the equilibrium is well posed on the whole ball;
@@ -170,38 +272,31 @@ def theorem_check(params: implicit.Params, X, Y, gamma: float, eta: float | None
     * H3: :math:`D_p \le \rho_p` for every block;
     * H4: :math:`\eta \le 1/(2\bar F^2)` (gradient descent only).
 
-    Guaranteed rates: :math:`\eta\alpha_0^2/8` per step, or :math:`\alpha_0^2/2` per unit time for the flow.
-    Raises ``ValueError`` when the initialisation is not well posed (no equilibrium to measure), and
-    ``ValueError`` / ``TypeError`` naming the argument for a bad ``X``, ``Y``, ``gamma``, ``eta`` or params.
+    Guaranteed rates: :math:`\eta\alpha_0^2/6` per step (:math:`\eta\alpha_0^2/8` with ``sharp=False``), or
+    :math:`\alpha_0^2/2` per unit time for the flow. Raises ``TypeError`` / ``ValueError`` naming the argument
+    for a bad ``q``, ``eta`` or ``sharp``.
     """
     eta = _check_step(eta)
-    gamma = _gamma(gamma)
-    params = implicit._params(params)
+    sharp = _flag(sharp, "sharp")
+    q = _quantities(q)
     flow = eta is None
-    y = implicit.targets(X, Y)
-    m, N = params.A.shape[0], y.shape[0]
-    A_norm0 = implicit.check_well_posed(params, gamma) * math.sqrt(m) / gamma   # ||A_0||_2, computed once
-    Z = implicit.equilibrium(params, X, gamma, config)
-    loss0 = 0.5 * float(jnp.sum((Z @ params.u - y) ** 2))
-    X_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64)))
-    norms0 = (A_norm0, linalg.spectral_norm(params.W), float(jnp.linalg.norm(params.u)))
-    alpha0 = linalg.sigma_min(Z) if m >= N else 0.0
-    F_bar = linalg.spectral_norm(Z) + alpha0 / 2
-    q = {"N": N, "m": m, "gamma": gamma, "alpha0": alpha0, "loss0": loss0, "X_norm": X_norm, "norms0": norms0,
-         "F_bar": F_bar}
+    N, m, gamma, alpha0, X_norm, loss0, norms0 = q.N, q.m, q.gamma, q.alpha0, q.X_norm, q.loss0, q.norms0
+    F_bar = q.Z_norm + alpha0 / 2
+    qd = {"N": N, "m": m, "gamma": gamma, "alpha0": alpha0, "loss0": loss0, "X_norm": X_norm, "norms0": norms0,
+          "F_bar": F_bar, "sharp": sharp}
 
     wide = m >= N and alpha0 > 0
     note0 = (f"m = {m} < N = {N}: Z cannot have full row rank" if m < N
              else "Z is rank deficient at initialisation" if alpha0 <= 0 else "")
-    rho = radii(X_norm, gamma, m, norms0, F_bar, loss0, alpha0, flow) if wide else None
+    rho = radii(X_norm, gamma, m, norms0, F_bar, loss0, alpha0, flow, sharp=sharp) if wide else None
     # without self-consistent radii the hypotheses are shown at radius 0: their left sides grow with
     # the radii, so radius 0 gives a lower bound for every radius
     b = bounds(gamma, m, norms0, rho or (0.0, 0.0, 0.0))
     lip_A, lip_W = equilibrium_lipschitz(X_norm, gamma, m, b)
     C_cross = cross_constant(X_norm, gamma, m, b)
-    D = trajectory_bounds(X_norm, gamma, m, b, F_bar, loss0, alpha0, flow) if wide else [math.inf] * 3
+    D = trajectory_bounds(X_norm, gamma, m, b, F_bar, loss0, alpha0, flow, sharp) if wide else [math.inf] * 3
     move = lip_A * D[0] + lip_W * D[1]
-    q.update(rho=rho, bounds=b, lip=(lip_A, lip_W), C_cross=C_cross, D=D, feature_move=move)
+    qd.update(rho=rho, bounds=b, lip=(lip_A, lip_W), C_cross=C_cross, D=D, feature_move=move)
 
     def evaluated(name, statement, lhs, rhs, why):
         if not wide:
@@ -225,11 +320,24 @@ def theorem_check(params: implicit.Params, X, Y, gamma: float, eta: float | None
     if not flow:
         hyps.append(Hypothesis("H4", "eta <= 1 / (2 F_bar^2)", float(eta), 1 / (2 * F_bar**2), eta <= 1 / (2 * F_bar**2),
                                "step size too large for the one-step descent lemma"))
-    report = TheoremReport(THEOREM_FLOW if flow else THEOREM_GD, tuple(hyps), math.nan, q,
-                           "per unit time" if flow else "per step")
+    name = (THEOREM_FLOW if flow else THEOREM_GD) + ("" if sharp else ", first version")
+    report = TheoremReport(name, tuple(hyps), math.nan, qd, "per unit time" if flow else "per step")
     if not report.holds:
         return report
-    return report._replace(rate=alpha0**2 / 2 if flow else eta * alpha0**2 / 8)
+    return report._replace(rate=alpha0**2 / 2 if flow else eta * alpha0**2 / (6 if sharp else 8))
+
+
+def theorem_check(params: implicit.Params, X, Y, gamma: float, eta: float | None = None,
+                  config: implicit.SolverConfig = implicit.SolverConfig(), sharp: bool = True) -> TheoremReport:
+    r"""Every hypothesis of chapter 4's theorems, measured on ``params`` (the initialisation):
+    :func:`check` of :func:`initial_quantities`. ``eta=None`` checks the gradient-flow version;
+    ``sharp=False`` the first version (see :func:`check`).
+    Raises ``ValueError`` when the initialisation is not well posed (no equilibrium to measure), and
+    ``ValueError`` / ``TypeError`` naming the argument for a bad ``X``, ``Y``, ``gamma``, ``eta`` or params.
+    """
+    eta = _check_step(eta)
+    sharp = _flag(sharp, "sharp")
+    return check(initial_quantities(params, X, Y, gamma, config), eta, sharp)
 
 
 class ImplicitRun(NamedTuple):

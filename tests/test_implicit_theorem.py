@@ -66,10 +66,71 @@ def test_flow_theorem_holds_on_a_wide_network_and_gd_needs_more():
     gd = thm.theorem_check(p, X, Y, 0.1, 1e-300)
     assert [h.name for h in gd.hypotheses] == ["H0", "HW", "H1", "H2", "H3", "H4"]
     assert "H1" in gd.failed and math.isnan(gd.rate)
-    # the gradient-flow trajectory lengths are a quarter of gradient descent's, at the same radii
-    q = gd.quantities
-    D_flow = thm.trajectory_bounds(q["X_norm"], 0.1, 128, q["bounds"], q["F_bar"], q["loss0"], q["alpha0"], flow=True)
+    # the first version's gradient-flow trajectory lengths are a quarter of gradient descent's, at the same radii
+    q = thm.theorem_check(p, X, Y, 0.1, 1e-300, sharp=False).quantities
+    D_flow = thm.trajectory_bounds(q["X_norm"], 0.1, 128, q["bounds"], q["F_bar"], q["loss0"], q["alpha0"], flow=True,
+                                   sharp=False)
     np.testing.assert_allclose(np.array(q["D"]) / 4, D_flow, rtol=1e-12)
+
+
+def test_sharp_trajectory_bounds_are_the_path_length_bounds():
+    from lib import rates
+    b, F_bar, loss0, alpha0 = thm.Bounds(0.2, 12.0, 0.5), 9.0, 2.0, 3.0
+    r0 = math.sqrt(2 * loss0)
+    G = thm.gradient_bounds(2.0, 0.1, 64, b, F_bar)
+    flow = thm.trajectory_bounds(2.0, 0.1, 64, b, F_bar, loss0, alpha0, flow=True)
+    path = rates.path_length_bound(loss0, alpha0**2 / 4, decrease=1.0)
+    assert path == pytest.approx(2 * r0 / alpha0)
+    np.testing.assert_allclose(flow, [min(4 * g * r0 / alpha0**2, path) for g in G], rtol=1e-12)
+    assert flow[2] == pytest.approx(path)       # the output layer: always the whole path's length
+    gd = thm.trajectory_bounds(2.0, 0.1, 64, b, F_bar, loss0, alpha0)
+    assert gd[2] == pytest.approx(19 / 3 * r0 / alpha0)
+    np.testing.assert_allclose(gd[:2], [12 * g * r0 / alpha0**2 for g in G[:2]], rtol=1e-12)
+    old = thm.trajectory_bounds(2.0, 0.1, 64, b, F_bar, loss0, alpha0, sharp=False)
+    # the first version's D_u carries the condition number F_bar / alpha_0: 16 F_bar / alpha_0 against 19/3
+    assert old[2] / gd[2] == pytest.approx(16 * F_bar / alpha0 / (19 / 3))
+
+
+def test_sharp_theorem_holds_where_the_first_version_does_and_at_smaller_widths():
+    from lib.sweep import smallest_width
+    X, Y, _ = _problem(N=4)
+    for m in (96, 192, 384):
+        q = thm.limit_quantities(X, Y, 0.1, m)
+        for eta in (None, 1e-300):
+            if thm.check(q, eta, sharp=False).holds:
+                assert thm.check(q, eta).holds
+    K = implicit.limit_kernel(X, 0.1)
+    for eta, factor in ((None, 2), (1e-300, 4)):
+        sharp, old = (smallest_width(lambda m: thm.check(thm.limit_quantities(X, Y, 0.1, m, K), eta, s).holds, 4, 10**6)
+                      for s in (True, False))
+        assert sharp is not None and old is not None and factor * sharp < old
+
+
+def test_limit_quantities_are_close_to_a_wide_fresh_draw():
+    X, Y, p = _problem(N=4, m=1024)
+    q, q_lim = thm.initial_quantities(p, X, Y, 0.1), thm.limit_quantities(X, Y, 0.1, 1024)
+    assert q.N == q_lim.N == 4 and q.loss0 == pytest.approx(q_lim.loss0)
+    assert abs(q.alpha0 / q_lim.alpha0 - 1) < 0.1 and abs(q.Z_norm / q_lim.Z_norm - 1) < 0.05
+    assert abs(q.norms0[0] / q_lim.norms0[0] - 1) < 0.05 and abs(q.norms0[1] / q_lim.norms0[1] - 1) < 0.1
+    r = thm.check(q)
+    assert r.holds == thm.theorem_check(p, X, Y, 0.1).holds and r.quantities["sharp"]
+
+
+@pytest.mark.float64   # the sufficient-decrease and rate checks compare losses to 1e-9 relative
+def test_gradient_descent_theorem_conclusions_hold_along_a_run():
+    X, Y, p = _problem(N=2, m=512)
+    q = thm.initial_quantities(p, X, Y, 0.1)
+    eta = 1 / (2 * (q.Z_norm + q.alpha0 / 2) ** 2)
+    report = thm.check(q, eta)
+    assert report.holds and report.rate == pytest.approx(eta * q.alpha0**2 / 6)
+    h = thm.run(p, X, Y, 0.1, eta, 40).history
+    loss, g_u = np.asarray(h.loss), np.asarray(h.extras["grad_norms"])[:, 2]
+    assert np.all(loss <= loss[0] * (1 - report.rate) ** np.arange(41) * (1 + 1e-9))
+    assert np.all(loss[:-1] - loss[1:] >= eta / 3 * g_u[:-1] ** 2 * (1 - 1e-9))        # sufficient decrease, c = 1/3
+    moves = np.stack([np.asarray(v) for v in h.distance], axis=1)
+    assert np.all(moves <= np.array(report.quantities["D"]))
+    assert eta * g_u.sum() <= report.quantities["D"][2]
+    assert np.asarray(h.extras["sigma_min_Z"]).min() >= q.alpha0 / 2
 
 
 def test_theorem_check_reports_narrow_networks_and_large_steps():
