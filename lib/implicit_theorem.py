@@ -256,6 +256,11 @@ def _quantities(q):
                       _nonneg(q.loss0, "q.loss0"), _nonneg(q.X_norm, "q.X_norm"), _triple(q.norms0, "q.norms0"))
 
 
+def _ratio(d: float, r: float) -> float:
+    """``d / r``, with ``0 / 0 = 0`` (Phi_0 = 0: every travel bound and radius is 0, nothing needs to move)."""
+    return d / r if r > 0 else (0.0 if d == 0 else math.inf)
+
+
 def check(q: Quantities, eta: float | None = None, sharp: bool = True) -> TheoremReport:
     r"""Every hypothesis of chapter 4's theorems, evaluated on the :class:`Quantities` ``q``.
 
@@ -314,7 +319,7 @@ def check(q: Quantities, eta: float | None = None, sharp: bool = True) -> Theore
                               "the cross term of the descent lemma beats the output-layer PL term"))
     hyps.append(evaluated("H2", "Lip_A D_A + Lip_W D_W <= alpha_0 / 2", move, alpha0 / 2,
                           "the features may move too far to keep sigma_min >= alpha_0 / 2"))
-    hyps.append(Hypothesis("H3", "D_p <= rho_p for p = A, W, u", max(d / r for d, r in zip(D, rho)) if rho else math.inf,
+    hyps.append(Hypothesis("H3", "D_p <= rho_p for p = A, W, u", max(_ratio(d, r) for d, r in zip(D, rho)) if rho else math.inf,
                            1.0 + 1e-9, rho is not None,
                            "needs H0" if not wide else "no radii with D_p(rho) <= rho_p: the bounds feed back and grow"))
     if not flow:

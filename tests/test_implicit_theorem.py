@@ -142,6 +142,15 @@ def test_theorem_check_reports_narrow_networks_and_large_steps():
     assert "H4" in report.failed
 
 
+def test_theorem_check_at_zero_initial_loss_holds_without_dividing_by_zero_radii():
+    """Zero labels and a zero output layer: Phi_0 = 0, every travel bound and radius is 0, and nothing moves."""
+    X, Y, p = _problem(N=4, m=64)
+    for flow in (True, False):
+        report = thm.theorem_check(p, X, 0 * Y, 0.1, None if flow else 1e-3)
+        h3 = {h.name: h for h in report.hypotheses}["H3"]
+        assert h3.holds and h3.lhs == 0.0
+
+
 def test_theorem_check_errors():
     X, Y, p = _problem()
     with pytest.raises(ValueError, match="eta \\(step size\\) must be a positive finite number, or None"):
