@@ -18,8 +18,8 @@ Labels are random, y_i ~ N(0, 1): the theorem is about arbitrary labels. For eve
   value within `--steps` steps at every larger grid width up to the cap, on random labels, and on
   teacher labels as the contrast.
 
-Results go to a small JSON file that the chapter loads. The full run takes a few minutes on two
-CPU cores; it prints its time:
+Results go to a small JSON file that the chapter loads. The full run takes about 8 minutes on two
+otherwise idle CPU cores (487 s measured); it prints its time:
 
     python scripts/ch2_width_sweep.py --out book/data/ch2_width_sweep.json
 """
