@@ -446,6 +446,19 @@ def _first_layer_chunk(keys, d: int, n2: int, chunk: int, i: int):
             jax.random.normal(jax.random.fold_in(keys[1], i), (chunk, n2)))
 
 
+def _check_nested(name: str, key, net, chunk):
+    """The arguments shared by the nested LeCun functions: a key, a standard network with L >= 2, a chunk size."""
+    key = V.key(key)
+    V.net(net)
+    chunk = V.integer(chunk, "chunk")
+    if net.parameterization != "standard":
+        raise ValueError(f"{name} is for the standard parameterisation, got net.parameterization = "
+                         f"{net.parameterization!r}")
+    if net.L < 2:
+        raise ValueError(f"{name} needs L >= 2 layers (a first layer and W_2), got widths {net.widths}")
+    return key, chunk
+
+
 def nested_lecun_init(key, net: mlp.MLP, chunk: int = 4096) -> list:
     r"""LeCun weights for ``net`` whose first layer is the first :math:`n_1` columns of one infinite draw.
 
@@ -457,14 +470,7 @@ def nested_lecun_init(key, net: mlp.MLP, chunk: int = 4096) -> list:
     Raises ``TypeError`` for a bad ``key`` or ``net`` and a non-integer ``chunk``; ``ValueError`` for ``chunk < 1``,
     ``L < 2`` or a parameterisation other than ``"standard"``.
     """
-    key = V.key(key)
-    V.net(net)
-    chunk = V.integer(chunk, "chunk")
-    if net.parameterization != "standard":
-        raise ValueError(f"nested_lecun_init is for the standard parameterisation, got net.parameterization = "
-                         f"{net.parameterization!r}")
-    if net.L < 2:
-        raise ValueError(f"nested_lecun_init needs L >= 2 layers (a first layer and W_2), got widths {net.widths}")
+    key, chunk = _check_nested("nested_lecun_init", key, net, chunk)
     d, n1, n2 = net.widths[:3]
     keys = _lecun_keys(key, net.L)
     blocks = [_first_layer_chunk(keys, d, n2, chunk, i) for i in range(-(-n1 // chunk))]
@@ -492,14 +498,7 @@ def nested_lecun_summaries(key, net: mlp.MLP, X, Y, n1_grid, chunk: int = 4096, 
     ``n1_grid`` for an empty grid, a non-integer entry or one outside :math:`[1, n_{\max}]`, and ``TypeError`` for
     an ``until`` that is neither ``None`` nor callable.
     """
-    key = V.key(key)
-    V.net(net)
-    chunk = V.integer(chunk, "chunk")
-    if net.parameterization != "standard":
-        raise ValueError(f"nested_lecun_summaries is for the standard parameterisation, got net.parameterization = "
-                         f"{net.parameterization!r}")
-    if net.L < 2:
-        raise ValueError(f"nested_lecun_summaries needs L >= 2 layers, got widths {net.widths}")
+    key, chunk = _check_nested("nested_lecun_summaries", key, net, chunk)
     X, Y = V.data(X, Y)
     V.output_columns(net, Y)
     if X.shape[1] != net.widths[0]:
