@@ -18,7 +18,8 @@ Each module holds one idea of the book:
 * :mod:`lib.train`: full-batch gradient descent with a per-step history;
 * :mod:`lib.linalg`: smallest eigenvalues and singular values in float64;
 * :mod:`lib.rates`: linear-rate bounds, measured rates, log-log slopes;
-* :mod:`lib.plotting`: the house style and measured-against-predicted plots;
+* :mod:`lib.plotting`: the house style, measured-against-predicted plots, lemma-dependency diagrams;
+* :mod:`lib.deps`: which lemma feeds which result, read from a chapter's notebook;
 * :mod:`lib.printing`: numbers printed to the digits that survive another CPU;
 * :mod:`lib.explore`: the functions behind the chapters' interactive explorers;
 * :mod:`lib.frames`: explorers precomputed on a grid, which respond in the static page without a kernel;
@@ -27,10 +28,10 @@ Each module holds one idea of the book:
 from lib import activations, data, linalg, rates, report, sweep, train, trust_region
 from lib import deq, implicit, kernels, mlp, twolayer
 from lib import explore, frames, implicit_theorem, lastlayer, plotting, printing, pyramid
-from lib import check
+from lib import check, deps
 
 __all__ = [
-    "activations", "check", "data", "deq", "explore", "frames", "implicit", "implicit_theorem", "kernels", "lastlayer",
+    "activations", "check", "data", "deps", "deq", "explore", "frames", "implicit", "implicit_theorem", "kernels", "lastlayer",
     "linalg", "mlp", "plotting", "printing", "pyramid",
     "rates", "report", "sweep", "train", "trust_region", "twolayer",
 ]
