@@ -172,7 +172,7 @@ def dependency_diagram(graph, *, ax=None, title_chars: int = 24):
                     slot[n] = float(k) - (len(col) - 1) / 2
     height = max(len(col) for col in columns.values())
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(4.0, 2.6 * len(columns)), max(1.6, 0.95 * height)))
+        _, ax = plt.subplots(figsize=(max(4.0, 2.6 * len(columns)), 0.5 + 0.95 * height))
     position = {n: (float(x), -slot[n]) for x, col in columns.items() for n in col}
     boxes = {}
     for label in labels:
@@ -202,7 +202,7 @@ def dependency_diagram(graph, *, ax=None, title_chars: int = 24):
                     color=_COLORS[2], ha="center", va="center", zorder=5,
                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"))
     ax.set_xlim(-0.6, max(columns) + 0.6)
-    ax.set_ylim(-height / 2 - 0.05, height / 2 + 0.05)
+    ax.set_ylim(-height / 2 - 0.2, height / 2 + 0.2)
     ax.set_axis_off()
     return ax
 
