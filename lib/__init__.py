@@ -23,15 +23,16 @@ Each module holds one idea of the book:
 * :mod:`lib.printing`: numbers printed to the digits that survive another CPU;
 * :mod:`lib.explore`: the functions behind the chapters' interactive explorers;
 * :mod:`lib.frames`: explorers precomputed on a grid, which respond in the static page without a kernel;
+* :mod:`lib.frameworks`: check your own network: every theorem of the book on one network, side by side;
 * :mod:`lib.check`: self-checks that tell a reader whether an exercise's answer is right.
 """
 from lib import activations, data, linalg, rates, report, sweep, train, trust_region
 from lib import deq, implicit, kernels, mlp, twolayer
 from lib import explore, frames, implicit_theorem, lastlayer, plotting, printing, pyramid
-from lib import check, deps
+from lib import check, deps, frameworks
 
 __all__ = [
-    "activations", "check", "data", "deps", "deq", "explore", "frames", "implicit", "implicit_theorem", "kernels", "lastlayer",
+    "activations", "check", "data", "deps", "deq", "explore", "frames", "frameworks", "implicit", "implicit_theorem", "kernels", "lastlayer",
     "linalg", "mlp", "plotting", "printing", "pyramid",
     "rates", "report", "sweep", "train", "trust_region", "twolayer",
 ]
