@@ -130,8 +130,10 @@ def _two_layer(key, X, y, m, eta, steps) -> TheoremReport:
     lam_H = np.asarray(run.history.extras["lam_min_H"], np.float64)
     decrease = loss[:-1] - loss[1:]
     wanted = 0.5 * eta * g[:-1] ** 2
-    # the ratio of the decrease to eta/2 ||g||^2, at steps whose gradient is not round-off (Phi_k > 0)
-    live = wanted > 1e-30
+    # the ratio of the decrease to eta/2 ||g||^2, at the steps whose decrease is above round-off: the loss
+    # carries an error of about eps sqrt(Phi_0 Phi_k), so Phi_k > (1000 eps)^2 Phi_0 keeps it below 1e-3 of it
+    eps = float(jnp.finfo(run.history.loss.dtype).eps)
+    live = (loss[:-1] > (1e3 * eps) ** 2 * loss[0]) & (wanted > 0)
     ratio = float(np.min(decrease[live] / wanted[live])) if live.any() else math.inf
     hyps = (
         Hypothesis("H0", "0 < lambda_0 = lam_min(H_inf)", 0.0, lam0, lam0 > 0, "two inputs are parallel"),

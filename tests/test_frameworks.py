@@ -83,3 +83,14 @@ def test_one_step_size_for_every_descent_theorem(problem):
     assert c["implicit"].report.unit == "per step"   # eta given: the gradient-descent version
     with pytest.raises(KeyError, match="framework"):
         c["pyramid"]
+
+
+def test_two_layer_sufficient_decrease_ignores_round_off(problem):
+    """A run long enough to reach round-off: the decrease ratio is taken over the steps above round-off
+    only, so the hypotheses hold at the default step 1 / lambda_max(H(W_0))."""
+    X, y = problem
+    r = frameworks.check_network(X, y, 512, key=jax.random.key(2), steps=300, frameworks=("two_layer",))
+    r = r["two_layer"].report
+    assert r.holds, r.table()
+    assert 1.0 <= r.hypotheses[2].rhs < 3.0
+    assert math.isclose(r.rate, r.quantities["eta"] * r.quantities["lam0"] / 2, rel_tol=1e-12)
