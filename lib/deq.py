@@ -569,7 +569,8 @@ def shallow_constants(Phi, Y, rtol: float = 1e-10) -> ShallowConstants:
         Y64 = Y64[:, None]
     if Phi64.shape[0] != Y64.shape[0]:
         raise ValueError(f"Phi (N, m) and Y (N, m_y) must have the same N, got {Phi64.shape} and {Y64.shape}")
-    lam = np.linalg.eigvalsh(Phi64.T @ Phi64)
+    # the non-zero eigenvalues of Phi^T Phi (m, m) are those of Phi Phi^T (N, N): take the smaller Gram matrix
+    lam = np.linalg.eigvalsh(Phi64.T @ Phi64 if Phi64.shape[1] <= Phi64.shape[0] else Phi64 @ Phi64.T)
     W_star = np.linalg.lstsq(Phi64, Y64, rcond=None)[0].T
     loss_star = 0.5 * float(np.sum((Phi64 @ W_star.T - Y64) ** 2))
     if not lam[-1] > 0:

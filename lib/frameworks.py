@@ -35,6 +35,7 @@ import numpy as np
 from lib import _validate as V
 from lib import deq, implicit, implicit_theorem, kernels, lastlayer, linalg, mlp, pyramid, twolayer
 from lib.activations import SmoothLeakyReLU
+from lib.data import check_data
 from lib.report import Hypothesis, TheoremReport
 
 __all__ = ["FRAMEWORKS", "FrameworkCheck", "NetworkCheck", "check_network"]
@@ -153,10 +154,11 @@ def _deq_linear(key, X, y, m, gamma) -> TheoremReport:
     k_feat, k_init = jax.random.split(key)
     Psi = deq.random_features(k_feat, X, m)
     params = deq.init(k_init, m, 1)
-    Psi64 = np.asarray(Psi, np.float64)
-    lam = np.linalg.eigvalsh(Psi64.T @ Psi64)
-    nonzero = lam[-1] > 0
-    c = deq.shallow_constants(Psi, y[:, None]) if nonzero else None
+    try:
+        c = deq.shallow_constants(Psi, y[:, None])
+    except ValueError:  # Psi = 0: no non-zero eigenvalue, H0 fails
+        c = None
+    nonzero = c is not None
     lam_plus = c.lam_plus if c else 0.0
     mu = lam_plus / (1 + gamma * math.sqrt(m)) ** 2
     loss0 = float(deq.loss(params, Psi, y[:, None], gamma))
@@ -199,10 +201,7 @@ def check_network(X, Y, hidden, *, key, eta: float | None = None, gamma_implicit
     X, Y = V.data(X, Y)
     if Y.shape[1] != 1:
         raise ValueError(f"Y must have one output column (every framework's theorem is stated for it), got shape {Y.shape}")
-    norms = np.linalg.norm(np.asarray(X, np.float64), axis=1)
-    if not np.allclose(norms, 1.0, rtol=0, atol=1e-6):
-        raise ValueError(f"X must have unit-norm rows (chapters 1 and 4 assume them), got row norms from "
-                         f"{norms.min():.6g} to {norms.max():.6g}")
+    check_data(X, unit_norm=True)  # chapters 1 and 4 assume unit-norm rows
     if eta is not None:
         eta = V.real(eta, "eta (step size)", what="None or a positive finite number", low=0.0, low_open=True)
     gamma_implicit = V.real(gamma_implicit, "gamma_implicit", what="lie in (0, 1)", low=0.0, high=1.0,
