@@ -22,6 +22,10 @@ network, a non-pyramidal topology, ...) is reported as not applicable, with the 
 largest step their own hypotheses allow, and checks the gradient-flow version where the book proves one
 (chapters 4 and 5). The result prints as one table; each :class:`lib.report.TheoremReport` is in its
 ``checks``, and prints as the chapters print theirs.
+
+:func:`trajectory` trains the same network and measures what chapter 6 compares: the rate per unit time,
+the PL and sufficient-decrease constants the run saw, its path length against chapter 1's path-length bound,
+how far each block of weights moved, and how much the empirical NTK changed (lazy training or not).
 """
 from __future__ import annotations
 
@@ -33,12 +37,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from lib import _validate as V
-from lib import deq, implicit, implicit_theorem, kernels, lastlayer, linalg, mlp, pyramid, twolayer
+from lib import deq, implicit, implicit_theorem, kernels, lastlayer, linalg, mlp, pyramid, rates, train, twolayer
 from lib.activations import SmoothLeakyReLU
 from lib.data import check_data
 from lib.report import Hypothesis, TheoremReport
 
-__all__ = ["FRAMEWORKS", "FrameworkCheck", "NetworkCheck", "check_network"]
+__all__ = ["FRAMEWORKS", "FrameworkCheck", "NetworkCheck", "Trajectory", "check_network", "trajectory"]
 
 FRAMEWORKS = ("two_layer", "last_layer", "pyramid", "implicit", "deq_linear")
 CHAPTER = {"two_layer": 1, "last_layer": 2, "pyramid": 3, "implicit": 4, "deq_linear": 5}
@@ -120,22 +124,76 @@ def _frameworks(frameworks) -> tuple:
     return frameworks
 
 
-def _two_layer(key, X, y, m, eta, steps) -> TheoremReport:
+class Network(NamedTuple):
+    """One framework's network on the data: initial parameters and the map from parameters to predictions."""
+
+    params: object  # the trained parameters at initialisation (a pytree)
+    predict: object  # predict(params, inputs) -> (N,) predictions
+    inputs: jax.Array  # what predict takes: X, or chapter 5's random features Psi = phi(X)
+    blocks: tuple  # a name for each leaf of params, in jax.tree.leaves order
+    net: mlp.MLP | None = None  # the architecture, for chapters 2 and 3
+
+
+def _not_applicable(framework, hidden, d, N) -> str:
+    """Why the framework's theorem does not apply to hidden widths ``hidden`` on N inputs in R^d ("" when it does)."""
+    if framework in ("two_layer", "implicit", "deq_linear") and len(hidden) != 1:
+        return f"{len(hidden)} hidden layers: the theorem is for one"
+    if framework == "pyramid":
+        try:
+            pyramid.check_topology((d, *hidden, 1), N)
+        except ValueError as err:
+            return "topology: " + str(err).split(":")[0]
+    return ""
+
+
+def _network(framework, key, X, hidden, gamma_implicit, gamma_deq, pyramid_scale=None) -> Network:
+    """The network check_network checks for ``framework`` (drawn from ``key``, already folded with the chapter)."""
     N, d = X.shape
+    widths = (d, *hidden, 1)
+    if framework == "two_layer":
+        W0, a = twolayer.init(key, d, hidden[0])
+        return Network(W0, lambda W, X_: twolayer.predict(W, a, X_), X, ("W",))
+    if framework in ("last_layer", "pyramid"):
+        names = tuple(f"W{l}" for l in range(1, len(widths)))
+        if framework == "last_layer":
+            net = mlp.MLP(widths)
+            params = mlp.init(key, net, "zero_output")
+        else:
+            net = mlp.MLP(widths, activation=SmoothLeakyReLU())
+            params = (mlp.init(key, net, "lecun") if pyramid_scale is None
+                      else pyramid.special_init(key, net, pyramid_scale))
+        return Network(params, lambda p, X_: mlp.apply(net, p, X_)[:, 0], X, names, net)
+    if framework == "implicit":
+        params = implicit.init(key, hidden[0], d, output="zero")
+        return Network(params, lambda p, X_: implicit.predict(p, X_, gamma_implicit), X, implicit.Params._fields)
+    k_feat, k_init = jax.random.split(key)
+    Psi = deq.random_features(k_feat, X, hidden[0])
+    return Network(deq.init(k_init, hidden[0], 1), lambda p, P: deq.predict(p, P, gamma_deq)[:, 0], Psi,
+                   deq.DEQParams._fields)
+
+
+def _decrease(loss, g, eta):
+    """The steps whose decrease is above the loss's round-off, and min over them of (Phi_k - Phi_k+1)/(eta ||g_k||^2).
+
+    The loss carries an error of about eps sqrt(Phi_0 Phi_k), so Phi_k > (1000 eps)^2 Phi_0 keeps it below 1e-3
+    of the decrease; returns ``(live, ratio)``, ``ratio = inf`` when no step is live."""
+    eps = float(jnp.finfo(jnp.asarray(loss).dtype).eps)  # of the precision the run computed in
+    loss, g = np.asarray(loss, np.float64), np.asarray(g, np.float64)
+    wanted = eta * g[:-1] ** 2
+    live = (loss[:-1] > (1e3 * eps) ** 2 * loss[0]) & (wanted > 0)
+    ratio = float(np.min((loss[:-1] - loss[1:])[live] / wanted[live])) if live.any() else math.inf
+    return live, ratio
+
+
+def _two_layer(key, X, y, W0, eta, steps) -> TheoremReport:
+    N, m = X.shape[0], W0.shape[1]
     lam0 = linalg.lam_min(kernels.du_gram(X))
-    W0, _ = twolayer.init(key, d, m)
     if eta is None:  # 1 / lambda_max(H(W_0)): the smoothness of the loss in W at initialisation
         eta = 1.0 / linalg.lam_max(twolayer.gram(W0, X))
     run = twolayer.run(key, X, y, m, eta, steps)
-    loss, g = np.asarray(run.history.loss, np.float64), np.asarray(run.history.grad_norm, np.float64)
+    loss = np.asarray(run.history.loss, np.float64)
     lam_H = np.asarray(run.history.extras["lam_min_H"], np.float64)
-    decrease = loss[:-1] - loss[1:]
-    wanted = 0.5 * eta * g[:-1] ** 2
-    # the ratio of the decrease to eta/2 ||g||^2, at the steps whose decrease is above round-off: the loss
-    # carries an error of about eps sqrt(Phi_0 Phi_k), so Phi_k > (1000 eps)^2 Phi_0 keeps it below 1e-3 of it
-    eps = float(jnp.finfo(run.history.loss.dtype).eps)
-    live = (loss[:-1] > (1e3 * eps) ** 2 * loss[0]) & (wanted > 0)
-    ratio = float(np.min(decrease[live] / wanted[live])) if live.any() else math.inf
+    ratio = 2 * _decrease(run.history.loss, run.history.grad_norm, eta)[1]  # against eta/2 ||g_k||^2
     hyps = (
         Hypothesis("H0", "0 < lambda_0 = lam_min(H_inf)", 0.0, lam0, lam0 > 0, "two inputs are parallel"),
         Hypothesis("H1", f"lambda_0/2 <= min_k lam_min(H(W_k)), k < {steps}", lam0 / 2, float(np.min(lam_H[:-1])),
@@ -150,10 +208,9 @@ def _two_layer(key, X, y, m, eta, steps) -> TheoremReport:
     return report._replace(rate=float(eta) * lam0 / 2) if report.holds else report
 
 
-def _deq_linear(key, X, y, m, gamma) -> TheoremReport:
-    k_feat, k_init = jax.random.split(key)
-    Psi = deq.random_features(k_feat, X, m)
-    params = deq.init(k_init, m, 1)
+def _deq_linear(network: Network, y, gamma) -> TheoremReport:
+    Psi, params = network.inputs, network.params
+    m = Psi.shape[1]
     try:
         c = deq.shallow_constants(Psi, y[:, None])
     except ValueError:  # Psi = 0: no non-zero eigenvalue, H0 fails
@@ -164,7 +221,7 @@ def _deq_linear(key, X, y, m, gamma) -> TheoremReport:
     loss0 = float(deq.loss(params, Psi, y[:, None], gamma))
     hyps = (Hypothesis("H0", "0 < lambda^+ (the features are not all zero)", 0.0, lam_plus, nonzero,
                        "the features vanish"),)
-    q = {"N": X.shape[0], "m": m, "gamma": gamma, "lam_plus": lam_plus, "mu": mu, "loss0": loss0,
+    q = {"N": Psi.shape[0], "m": m, "gamma": gamma, "lam_plus": lam_plus, "mu": mu, "loss0": loss0,
          "loss_star": c.loss_star if c else math.nan}
     report = TheoremReport(THEOREM_DEQ, hyps, math.nan, q, "per unit time")
     return report._replace(rate=2 * mu) if report.holds else report
@@ -176,6 +233,20 @@ def _largest_step(report_at, eta):
     if eta is None:
         report = report_at(1 / (2 * report.quantities["F_bar"] ** 2))
     return report
+
+
+def _arguments(X, Y, hidden, eta, gamma_implicit, gamma_deq, steps):
+    """The arguments check_network and trajectory share, validated (see check_network's Raises)."""
+    hidden = _hidden(hidden)
+    X, Y = V.data(X, Y)
+    if Y.shape[1] != 1:
+        raise ValueError(f"Y must have one output column (every framework's theorem is stated for it), got shape {Y.shape}")
+    check_data(X, unit_norm=True)  # chapters 1 and 4 assume unit-norm rows
+    if eta is not None:
+        eta = V.real(eta, "eta (step size)", what="None or a positive finite number", low=0.0, low_open=True)
+    gamma_implicit = V.real(gamma_implicit, "gamma_implicit", what="lie in (0, 1)", low=0.0, high=1.0,
+                            low_open=True, high_open=True)
+    return X, Y, hidden, eta, gamma_implicit, deq.check_gamma(gamma_deq), V.integer(steps, "steps")
 
 
 def check_network(X, Y, hidden, *, key, eta: float | None = None, gamma_implicit: float = 0.1,
@@ -196,50 +267,111 @@ def check_network(X, Y, hidden, *, key, eta: float | None = None, gamma_implicit
     unknown framework.
     """
     V.key(key)
-    hidden = _hidden(hidden)
     frameworks = _frameworks(frameworks)
-    X, Y = V.data(X, Y)
-    if Y.shape[1] != 1:
-        raise ValueError(f"Y must have one output column (every framework's theorem is stated for it), got shape {Y.shape}")
-    check_data(X, unit_norm=True)  # chapters 1 and 4 assume unit-norm rows
-    if eta is not None:
-        eta = V.real(eta, "eta (step size)", what="None or a positive finite number", low=0.0, low_open=True)
-    gamma_implicit = V.real(gamma_implicit, "gamma_implicit", what="lie in (0, 1)", low=0.0, high=1.0,
-                            low_open=True, high_open=True)
-    gamma_deq = deq.check_gamma(gamma_deq)
-    steps = V.integer(steps, "steps")
+    X, Y, hidden, eta, gamma_implicit, gamma_deq, steps = _arguments(X, Y, hidden, eta, gamma_implicit, gamma_deq,
+                                                                     steps)
     N, d = X.shape
     y = Y[:, 0]
-    widths = (d, *hidden, 1)
-    one = len(hidden) == 1
-    not_one = f"{len(hidden)} hidden layers: the theorem is for one"
     checks = []
     for f in frameworks:
         k = jax.random.fold_in(key, CHAPTER[f])
+        why = _not_applicable(f, hidden, d, N)
+        if why:
+            checks.append(FrameworkCheck(f, CHAPTER[f], None, why))
+            continue
+        net = _network(f, k, X, hidden, gamma_implicit, gamma_deq)
         if f == "two_layer":
-            check = FrameworkCheck(f, 1, _two_layer(k, X, Y, hidden[0], eta, steps) if one else None,
-                                   "" if one else not_one)
+            report = _two_layer(k, X, Y, net.params, eta, steps)
         elif f == "last_layer":
-            net = mlp.MLP(widths)
-            params = mlp.init(k, net, "zero_output")
-            report = _largest_step(lambda e: lastlayer.theorem_check(net, params, X, Y, e), eta)
-            check = FrameworkCheck(f, 2, report)
+            report = _largest_step(lambda e: lastlayer.theorem_check(net.net, net.params, X, Y, e), eta)
         elif f == "pyramid":
-            try:
-                pyramid.check_topology(widths, N)
-            except ValueError as err:
-                check = FrameworkCheck(f, 3, None, "topology: " + str(err).split(":")[0])
-            else:
-                net = mlp.MLP(widths, activation=SmoothLeakyReLU())
-                check = FrameworkCheck(f, 3, pyramid.theorem_check(net, mlp.init(k, net, "lecun"), X, Y, eta))
+            report = pyramid.theorem_check(net.net, net.params, X, Y, eta)
         elif f == "implicit":
-            report = None
-            if one:
-                params = implicit.init(k, hidden[0], d, output="zero")
-                report = implicit_theorem.theorem_check(params, X, y, gamma_implicit, eta)
-            check = FrameworkCheck(f, 4, report, "" if one else not_one)
+            report = implicit_theorem.theorem_check(net.params, X, y, gamma_implicit, eta)
         else:
-            check = FrameworkCheck(f, 5, _deq_linear(k, X, y, hidden[0], gamma_deq) if one else None,
-                                   "" if one else not_one)
-        checks.append(check)
+            report = _deq_linear(net, y, gamma_deq)
+        checks.append(FrameworkCheck(f, CHAPTER[f], report))
     return NetworkCheck(hidden, N, tuple(checks))
+
+
+class Trajectory(NamedTuple):
+    r"""A gradient-descent run of one framework's network, with what the path-length lemma and laziness are about.
+
+    The PL constant and the sufficient-decrease constant are measured along the run (at the steps whose decrease
+    is above the loss's round-off), so ``path <= path_bound`` is chapter 1's lemma ``lem-path-length`` applied
+    to the run itself: it can fail only if the lemma, or the measurement, is wrong.
+    """
+
+    framework: str
+    hidden: tuple  # the hidden widths
+    eta: float  # the step, 1 / (2 lambda_max(K_0)) unless given
+    loss: np.ndarray  # (T+1,) Phi(theta_k)
+    rate: float  # the fitted per-step rate of Phi_k (lib.rates.fitted_rate over the live steps)
+    pl: float  # min_k ||g_k||^2 / (2 Phi_k): the PL constant the run saw
+    decrease: float  # min_k (Phi_k - Phi_k+1) / (eta ||g_k||^2): the sufficient-decrease constant the run saw
+    path: float  # eta sum_k ||g_k||: the length of the path
+    path_bound: float  # lib.rates.path_length_bound(Phi_0, pl, decrease)
+    moves: dict  # block name -> ||theta_T - theta_0|| / ||theta_0|| of that block (inf for a block that starts at 0)
+    kernel_change: float  # ||K_T - K_0||_F / ||K_0||_F, K the empirical NTK of all trained parameters
+
+    @property
+    def rate_per_time(self) -> float:
+        """The fitted rate per unit time t = k eta, -log(1 - rate) / eta: comparable with any theorem's
+        :attr:`lib.report.TheoremReport.rate_per_time`."""
+        return -math.log1p(-self.rate) / self.eta if self.rate < 1 else math.inf
+
+
+def trajectory(X, Y, framework: str, hidden, *, key, steps: int = 1000, eta: float | None = None,
+               gamma_implicit: float = 0.1, gamma_deq: float = 0.8, pyramid_scale: float | None = None) -> Trajectory:
+    r"""Train ``framework``'s network (the one :func:`check_network` checks, from the same ``key``) and measure its path.
+
+    ``steps`` steps of gradient descent on :math:`\Phi = \tfrac12\|u(\theta) - y\|^2` with step ``eta``
+    (``None``: :math:`1/\lambda_{\max}(K_0)`, :math:`K_0` the empirical NTK at initialisation, the step every
+    width sweep of the book uses). ``pyramid_scale``: ``None`` for chapter 3's LeCun initialisation, or the
+    scale of its special initialisation (:func:`lib.pyramid.special_init`, ``W_2^0 = 0``; needs two hidden
+    layers). Every layer the chapter's theorem trains is trained (chapter 1: the first layer only).
+
+    Raises what :func:`check_network` raises for the data, the widths and the constants; ``ValueError`` for an
+    unknown framework, one whose theorem does not apply to ``hidden`` (the reason in the message), or a
+    ``pyramid_scale`` that is not positive and finite or not for the pyramid; :class:`lib.train.DivergenceError`
+    when the run diverges.
+    """
+    V.key(key)
+    if not isinstance(framework, str) or framework not in FRAMEWORKS:
+        raise ValueError(f"framework must be one of {FRAMEWORKS}, got {framework!r}")
+    X, Y, hidden, eta, gamma_implicit, gamma_deq, steps = _arguments(X, Y, hidden, eta, gamma_implicit, gamma_deq,
+                                                                     steps)
+    if pyramid_scale is not None:
+        if framework != "pyramid":
+            raise ValueError(f"pyramid_scale is the scale of chapter 3's special initialisation, for "
+                             f"framework='pyramid', got framework={framework!r}")
+        pyramid_scale = V.real(pyramid_scale, "pyramid_scale", low=0.0, low_open=True)
+    N, d = X.shape
+    why = _not_applicable(framework, hidden, d, N)
+    if why:
+        raise ValueError(f"hidden = {hidden}: the {framework} theorem does not apply ({why})")
+    net = _network(framework, jax.random.fold_in(key, CHAPTER[framework]), X, hidden, gamma_implicit, gamma_deq,
+                   pyramid_scale)
+    y = Y[:, 0]
+    K0 = kernels.empirical_ntk(net.predict, net.params, net.inputs)
+    if eta is None:
+        eta = 0.5 / linalg.lam_max(K0)
+
+    def loss_fn(p):
+        return train.square_loss(net.predict(p, net.inputs), y)
+
+    params, history = train.gradient_descent(loss_fn, net.params, eta, steps)
+    loss, g = np.asarray(history.loss, np.float64), np.asarray(history.grad_norm, np.float64)
+    live, decrease = _decrease(history.loss, history.grad_norm, eta)
+    pl = float(np.min(g[:-1][live] ** 2 / (2 * loss[:-1][live]))) if live.any() else math.nan
+    keep = np.flatnonzero(live)
+    rate = rates.fitted_rate(loss, 0, int(keep[-1]) + 2) if keep.size >= 1 else math.nan
+    bound = rates.path_length_bound(float(loss[0]), pl, decrease) if pl > 0 and decrease > 0 else math.inf
+    moves = {}
+    for name, p0, dist in zip(net.blocks, jax.tree.leaves(net.params), jax.tree.leaves(history.distance)):
+        size = float(jnp.linalg.norm(p0))
+        moves[name] = float(dist[-1]) / size if size > 0 else math.inf
+    KT = kernels.empirical_ntk(net.predict, params, net.inputs)
+    change = float(jnp.linalg.norm(KT - K0) / jnp.linalg.norm(K0))
+    return Trajectory(framework, hidden, float(eta), loss, rate, pl, decrease, float(eta * g[:-1].sum()), bound,
+                      moves, change)

@@ -199,7 +199,7 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
     alpha0 = linalg.sigma_min(F[-2]) if n_last >= N else 0.0
     F_bar = linalg.spectral_norm(F[-2]) + alpha0 / 2
     q = {"N": N, "n_last": n_last, "alpha0": alpha0, "loss0": loss0, "X_spec": X_spec, "X_frob": X_frob, "W_norms0": W_norms0,
-         "F_bar": F_bar}
+         "F_bar": F_bar, "eta": eta}
 
     wide = n_last >= N and alpha0 > 0
     note0 = (f"n_(L-1) = {n_last} < N = {N}: F_(L-1) cannot have full row rank" if n_last < N

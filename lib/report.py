@@ -44,6 +44,18 @@ class TheoremReport(NamedTuple):
         return all(h.holds for h in self.hypotheses)
 
     @property
+    def rate_per_time(self) -> float:
+        r"""The guaranteed rate in a unit shared by gradient descent and flow: :math:`r` with
+        :math:`\Phi \le e^{-rt}\Phi_0` at time :math:`t = k\eta`. A per-step rate :math:`\rho` at the step
+        ``quantities["eta"]`` gives :math:`r = -\log(1-\rho)/\eta`; a flow rate is returned as it is. nan when the
+        theorem does not hold (or a per-step report does not record its step)."""
+        if self.unit == "per unit time" or math.isnan(self.rate):
+            return self.rate
+        eta = self.quantities.get("eta")
+        ok = isinstance(eta, (int, float, np.floating)) and eta > 0 and self.rate < 1
+        return -math.log1p(-self.rate) / float(eta) if ok else math.nan
+
+    @property
     def failed(self) -> tuple:
         """The names of the hypotheses that fail."""
         return tuple(h.name for h in self.hypotheses if not h.holds)

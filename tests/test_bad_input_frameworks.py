@@ -10,6 +10,7 @@ from badinput import covers, exempt, raises_naming
 
 exempt("lib.frameworks.FrameworkCheck", "a result record that check_network builds itself")
 exempt("lib.frameworks.NetworkCheck", "a result record that check_network builds itself")
+exempt("lib.frameworks.Trajectory", "a result record that trajectory builds itself")
 
 X = data.sphere_points(jax.random.key(0), 4, 6)
 y = jnp.ones(4)
@@ -45,3 +46,31 @@ def test_bad_data():
     raises_naming(ValueError, ("X", "Y"), frameworks.check_network, X, jnp.ones(3), 8, key=KEY)
     bad = np.array(X); bad[0, 0] = np.nan
     raises_naming(ValueError, "X", frameworks.check_network, bad, y, 8, key=KEY)
+
+
+@covers("lib.frameworks.trajectory")
+@pytest.mark.parametrize("framework, hidden, kwargs, exc, name", [
+    ("ntk", 8, {}, ValueError, "framework"),
+    (None, 8, {}, ValueError, "framework"),
+    ("implicit", (8, 4), {}, ValueError, "hidden"),
+    ("pyramid", (2, 2), {}, ValueError, "hidden"),          # n_1 = 2 < N = 4
+    ("two_layer", 8, {"pyramid_scale": 2.0}, ValueError, "pyramid_scale"),
+    ("pyramid", (8, 4), {"pyramid_scale": -1.0}, ValueError, "pyramid_scale"),
+    ("two_layer", 8, {"eta": 0.0}, ValueError, "eta"),
+    ("two_layer", 8, {"steps": 0}, ValueError, "steps"),
+    ("deq_linear", 8, {"gamma_deq": 1.5}, ValueError, "gamma"),
+    ("two_layer", 0, {}, ValueError, "hidden[0]"),
+    ("two_layer", 8, {"key": None}, TypeError, "key"),
+])
+def test_trajectory_bad_arguments(framework, hidden, kwargs, exc, name):
+    args = {"key": KEY, **kwargs}
+    raises_naming(exc, name, frameworks.trajectory, X, y, framework, hidden, **args)
+
+
+@covers("lib.frameworks.trajectory")
+def test_trajectory_bad_data_and_divergence():
+    raises_naming(ValueError, "X", frameworks.trajectory, 2 * X, y, "two_layer", 8, key=KEY)
+    raises_naming(ValueError, "Y", frameworks.trajectory, X, jnp.ones((4, 2)), "two_layer", 8, key=KEY)
+    from lib.train import DivergenceError
+    with pytest.raises(DivergenceError, match="eta"):
+        frameworks.trajectory(X, y, "two_layer", 8, key=KEY, eta=1e3, steps=50)

@@ -94,3 +94,65 @@ def test_two_layer_sufficient_decrease_ignores_round_off(problem):
     assert r.holds, r.table()
     assert 1.0 <= r.hypotheses[2].rhs < 3.0
     assert math.isclose(r.rate, r.quantities["eta"] * r.quantities["lam0"] / 2, rel_tol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def runs(problem):
+    X, y = problem
+    hidden = {"two_layer": (64,), "last_layer": (64,), "pyramid": (32, 8), "implicit": (32,), "deq_linear": (64,)}
+    # the pyramid's narrow later layers let its kernel grow several-fold along the run: a step of half the
+    # initial 1/lambda_max(K_0) would not decrease the loss at every step, so it gets a smaller one
+    eta = {"pyramid": 0.03}
+    return {f: frameworks.trajectory(X, y, f, h, key=jax.random.key(2), steps=300, eta=eta.get(f))
+            for f, h in hidden.items()}
+
+
+def test_every_trajectory_stays_within_its_path_length_bound(runs):
+    """Chapter 1's lemma, applied with the PL and decrease constants each run measured: it cannot fail
+    unless the lemma or the measurement is wrong."""
+    for f, r in runs.items():
+        assert r.loss[-1] < 1e-3 * r.loss[0], f
+        assert 0 < r.decrease <= 1.0 and r.pl > 0, f
+        assert r.path <= r.path_bound, f
+        assert r.eta > 0 and 0 < r.rate < 1 and r.rate_per_time > 0, f
+
+
+def test_trajectory_starts_from_the_checked_network(problem, runs):
+    """The run's first loss is the checked network's Phi_0, and a zero-initialised block reports inf."""
+    X, y = problem
+    c = frameworks.check_network(X, y, 64, key=jax.random.key(2), steps=5, frameworks=("last_layer", "two_layer"))
+    assert math.isclose(runs["last_layer"].loss[0], c["last_layer"].report.quantities["loss0"], rel_tol=1e-6)
+    assert math.isclose(runs["two_layer"].loss[0], c["two_layer"].report.quantities["loss0"], rel_tol=1e-6)
+    assert set(runs["last_layer"].moves) == {"W1", "W2"} and runs["last_layer"].moves["W2"] == math.inf
+    assert set(runs["implicit"].moves) == {"A", "W", "u"} and set(runs["deq_linear"].moves) == {"A", "B"}
+
+
+def test_kernel_change_is_relative_and_shrinks_with_width_for_the_two_layer_network(problem):
+    """The NTK of the two-layer network moves less at a larger width (the lazy regime), and is
+    measured relative to its size."""
+    X, y = problem
+    narrow, wide = (frameworks.trajectory(X, y, "two_layer", m, key=jax.random.key(4), steps=200) for m in (32, 2048))
+    assert wide.kernel_change < narrow.kernel_change
+    assert wide.moves["W"] < narrow.moves["W"]
+
+
+def test_special_initialisation_moves_only_the_second_layer(problem):
+    """Chapter 3's special initialisation (W_2 = 0, first layer scaled up): the other layers' weights do
+    not move in relative terms, and the path shrinks as the scale grows."""
+    X, y = problem
+    small, large = (frameworks.trajectory(X, y, "pyramid", (16, 8), key=jax.random.key(2), steps=300,
+                                          pyramid_scale=s) for s in (16.0, 256.0))
+    assert small.moves["W2"] == math.inf and large.moves["W1"] < small.moves["W1"] < 1e-2
+    assert large.path < small.path / 4
+
+
+def test_rate_per_time_converts_a_step_rate(problem, one_layer):
+    from lib.report import TheoremReport
+    step = TheoremReport("t", (), 0.1, {"eta": 0.5})
+    assert math.isclose(step.rate_per_time, -math.log(0.9) / 0.5, rel_tol=1e-14)
+    assert math.isnan(TheoremReport("t", (), 0.1, {}).rate_per_time)          # a step rate without its step
+    assert TheoremReport("t", (), 0.3, {}, "per unit time").rate_per_time == 0.3
+    flow = one_layer["deq_linear"].report
+    assert flow.rate_per_time == flow.rate
+    failing = frameworks.check_network(*problem, 8, key=jax.random.key(2), frameworks=("last_layer",))["last_layer"]
+    assert not failing.holds and math.isnan(failing.report.rate_per_time)
