@@ -312,12 +312,15 @@ class Trajectory(NamedTuple):
     path: float  # eta sum_k ||g_k||: the length of the path
     path_bound: float  # lib.rates.path_length_bound(Phi_0, pl, decrease)
     moves: dict  # block name -> ||theta_T - theta_0|| / ||theta_0|| of that block (inf for a block that starts at 0)
+    distances: dict  # block name -> ||theta_T - theta_0|| of that block (at most path, by the triangle inequality)
     kernel_change: float  # ||K_T - K_0||_F / ||K_0||_F, K the empirical NTK of all trained parameters
 
     @property
     def rate_per_time(self) -> float:
-        """The fitted rate per unit time t = k eta, -log(1 - rate) / eta: comparable with any theorem's
-        :attr:`lib.report.TheoremReport.rate_per_time`."""
+        """The fitted rate per unit time, comparable with any theorem's :attr:`lib.report.TheoremReport.rate_per_time`.
+
+        It is ``-log(1 - rate) / eta``, for time ``t = k eta``.
+        """
         return -math.log1p(-self.rate) / self.eta if self.rate < 1 else math.inf
 
 
@@ -367,11 +370,12 @@ def trajectory(X, Y, framework: str, hidden, *, key, steps: int = 1000, eta: flo
     keep = np.flatnonzero(live)
     rate = rates.fitted_rate(loss, 0, int(keep[-1]) + 2) if keep.size >= 1 else math.nan
     bound = rates.path_length_bound(float(loss[0]), pl, decrease) if pl > 0 and decrease > 0 else math.inf
-    moves = {}
+    moves, distances = {}, {}
     for name, p0, dist in zip(net.blocks, jax.tree.leaves(net.params), jax.tree.leaves(history.distance)):
         size = float(jnp.linalg.norm(p0))
-        moves[name] = float(dist[-1]) / size if size > 0 else math.inf
+        distances[name] = float(dist[-1])
+        moves[name] = distances[name] / size if size > 0 else math.inf
     KT = kernels.empirical_ntk(net.predict, params, net.inputs)
     change = float(jnp.linalg.norm(KT - K0) / jnp.linalg.norm(K0))
     return Trajectory(framework, hidden, float(eta), loss, rate, pl, decrease, float(eta * g[:-1].sum()), bound,
-                      moves, change)
+                      moves, distances, change)

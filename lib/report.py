@@ -45,10 +45,12 @@ class TheoremReport(NamedTuple):
 
     @property
     def rate_per_time(self) -> float:
-        r"""The guaranteed rate in a unit shared by gradient descent and flow: :math:`r` with
-        :math:`\Phi \le e^{-rt}\Phi_0` at time :math:`t = k\eta`. A per-step rate :math:`\rho` at the step
-        ``quantities["eta"]`` gives :math:`r = -\log(1-\rho)/\eta`; a flow rate is returned as it is. nan when the
-        theorem does not hold (or a per-step report does not record its step)."""
+        r"""The guaranteed rate per unit time, a unit shared by gradient descent and gradient flow.
+
+        That is :math:`\varrho` with :math:`\Phi \le e^{-\varrho t}\Phi_0` at time :math:`t = k\eta`. A per-step rate
+        :math:`\rho` at the step ``quantities["eta"]`` gives :math:`\varrho = -\log(1-\rho)/\eta`; a flow rate is
+        returned as it is. nan when the theorem does not hold, or when a per-step report does not record its step.
+        """
         if self.unit == "per unit time" or math.isnan(self.rate):
             return self.rate
         eta = self.quantities.get("eta")

@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
-CHAPTERS = ["ch1_pl_ntk", "ch2_last_layer", "ch3_pyramid", "ch4_implicit", "ch5_deq_linear"]
+CHAPTERS = ["ch1_pl_ntk", "ch2_last_layer", "ch3_pyramid", "ch4_implicit", "ch5_deq_linear", "ch6_synthesis"]
 
 #: symbols that meant two things before issue 15, with the chapter they must no longer appear in
 #: (as a regular expression over that chapter's math) and what replaced them
