@@ -297,9 +297,10 @@ def check_network(X, Y, hidden, *, key, eta: float | None = None, gamma_implicit
 class Trajectory(NamedTuple):
     r"""A gradient-descent run of one framework's network, with what the path-length lemma and laziness are about.
 
-    The PL constant and the sufficient-decrease constant are measured along the run (at the steps whose decrease
-    is above the loss's round-off), so ``path <= path_bound`` is chapter 1's lemma ``lem-path-length`` applied
-    to the run itself: it can fail only if the lemma, or the measurement, is wrong.
+    The PL constant and the sufficient-decrease constant are measured at every step before the loss first
+    reaches its round-off floor (:math:`\Phi_k \le (1000\,\varepsilon)^2\Phi_0`), so ``path <= path_bound`` is chapter
+    1's lemma ``lem-path-length`` applied to that part of the run: it can fail only if the lemma, or the
+    measurement, is wrong. Each block's distance is at most ``path + tail``.
     """
 
     framework: str
@@ -307,10 +308,11 @@ class Trajectory(NamedTuple):
     eta: float  # the step, 1 / (2 lambda_max(K_0)) unless given
     loss: np.ndarray  # (T+1,) Phi(theta_k)
     rate: float  # the fitted per-step rate of Phi_k (lib.rates.fitted_rate over the live steps)
-    pl: float  # min_k ||g_k||^2 / (2 Phi_k): the PL constant the run saw
-    decrease: float  # min_k (Phi_k - Phi_k+1) / (eta ||g_k||^2): the sufficient-decrease constant the run saw
-    path: float  # eta sum_k ||g_k||: the length of the path
-    path_bound: float  # lib.rates.path_length_bound(Phi_0, pl, decrease)
+    pl: float  # min_{k<K} ||g_k||^2 / (2 Phi_k): the PL constant the run saw (Phi^* = 0, a lower bound's worth)
+    decrease: float  # min_{k<K} (Phi_k - Phi_k+1) / (eta ||g_k||^2): the sufficient-decrease constant it saw
+    path: float  # eta sum_{k<K} ||g_k||, K the first step at the loss's round-off floor (T if none)
+    path_bound: float  # lib.rates.path_length_bound(Phi_0, pl, decrease), which path cannot exceed
+    tail: float  # eta sum_{K<=k<T} ||g_k||: the path after the floor, where the ratios measure round-off
     moves: dict  # block name -> ||theta_T - theta_0|| / ||theta_0|| of that block (inf for a block that starts at 0)
     distances: dict  # block name -> ||theta_T - theta_0|| of that block (at most path, by the triangle inequality)
     kernel_change: float  # ||K_T - K_0||_F / ||K_0||_F, K the empirical NTK of all trained parameters
@@ -365,10 +367,13 @@ def trajectory(X, Y, framework: str, hidden, *, key, steps: int = 1000, eta: flo
 
     params, history = train.gradient_descent(loss_fn, net.params, eta, steps)
     loss, g = np.asarray(history.loss, np.float64), np.asarray(history.grad_norm, np.float64)
-    live, decrease = _decrease(history.loss, history.grad_norm, eta)
-    pl = float(np.min(g[:-1][live] ** 2 / (2 * loss[:-1][live]))) if live.any() else math.nan
-    keep = np.flatnonzero(live)
-    rate = rates.fitted_rate(loss, 0, int(keep[-1]) + 2) if keep.size >= 1 else math.nan
+    # the lemma is applied to the steps k < K before the loss first reaches its round-off floor (a prefix of
+    # the run, so its hypotheses are measured at every step they are used for); the rest is the tail
+    live = _decrease(history.loss, history.grad_norm, eta)[0]
+    K = int(np.argmin(live)) if not live.all() else live.size
+    decrease = _decrease(history.loss[:K + 1], history.grad_norm[:K + 1], eta)[1] if K > 0 else math.nan
+    pl = float(np.min(g[:K] ** 2 / (2 * loss[:K]))) if K > 0 else math.nan
+    rate = rates.fitted_rate(loss, 0, K + 1) if K > 0 else math.nan
     bound = rates.path_length_bound(float(loss[0]), pl, decrease) if pl > 0 and decrease > 0 else math.inf
     moves, distances = {}, {}
     for name, p0, dist in zip(net.blocks, jax.tree.leaves(net.params), jax.tree.leaves(history.distance)):
@@ -377,5 +382,5 @@ def trajectory(X, Y, framework: str, hidden, *, key, steps: int = 1000, eta: flo
         moves[name] = distances[name] / size if size > 0 else math.inf
     KT = kernels.empirical_ntk(net.predict, params, net.inputs)
     change = float(jnp.linalg.norm(KT - K0) / jnp.linalg.norm(K0))
-    return Trajectory(framework, hidden, float(eta), loss, rate, pl, decrease, float(eta * g[:-1].sum()), bound,
-                      moves, distances, change)
+    return Trajectory(framework, hidden, float(eta), loss, rate, pl, decrease, float(eta * g[:K].sum()), bound,
+                      float(eta * g[K:-1].sum()), moves, distances, change)
