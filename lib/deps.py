@@ -10,7 +10,8 @@ proved*. Where the proof is written in numbered steps (a paragraph opening with 
 not state (a lemma of an earlier chapter) become nodes of kind ``"external"``.
 
 The graph is recomputed from the notebook every time, so a figure drawn from it
-(:func:`lib.plotting.dependency_diagram`) cannot go stale when a proof changes.
+(:func:`lib.plotting.dependency_diagram`) cannot go stale when a proof changes. :func:`book_graph`
+joins several chapters and keeps the citations that cross from one chapter to another.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["Result", "Citation", "DependencyGraph", "dependency_graph", "RESULT_KINDS"]
+__all__ = ["Result", "Citation", "DependencyGraph", "dependency_graph", "book_graph", "RESULT_KINDS"]
 
 #: the directive kinds that state a result (a node of the graph)
 RESULT_KINDS = ("theorem", "lemma", "corollary", "proposition", "definition", "remark")
@@ -158,3 +159,45 @@ def dependency_graph(source) -> DependencyGraph:
     external = [Result(c.source, "external", c.source, -1) for c in unique if c.source not in results]
     nodes = list(results.values()) + list({r.label: r for r in external}.values())
     return DependencyGraph(tuple(nodes), tuple(unique))
+
+
+def book_graph(sources) -> DependencyGraph:
+    r"""The citations that cross chapters: which result of one chapter the proofs of another cite.
+
+    ``sources`` maps a chapter's name (``"1"``, ``"ch1"``, ...) to its notebook, as
+    :func:`dependency_graph` takes it. Each chapter's graph is read; a citation is kept when the cited
+    result is stated in another chapter of ``sources``. The nodes are the results at either end, their
+    titles prefixed with the chapter's name (``"1: Finite path length under PL"``); a cited label that no
+    chapter states keeps the kind ``"external"``. Returns a :class:`DependencyGraph`.
+
+    Raises ``TypeError`` unless ``sources`` is a non-empty dict with string keys, ``ValueError`` when
+    two chapters state the same label, and what :func:`dependency_graph` raises for a notebook.
+    """
+    if not isinstance(sources, dict) or not sources:
+        raise TypeError(f"sources must be a non-empty dict mapping chapter names to notebooks, got {sources!r:.80}")
+    for name in sources:
+        if not isinstance(name, str):
+            raise TypeError(f"sources' keys must be chapter names (strings), got {name!r}")
+    graphs = {name: dependency_graph(src) for name, src in sources.items()}
+    home: dict[str, tuple[str, Result]] = {}
+    for name, g in graphs.items():
+        for r in g.results:
+            if r.kind == "external":
+                continue
+            if r.label in home:
+                raise ValueError(f"label {r.label!r} is stated in chapter {home[r.label][0]!r} and in {name!r}")
+            home[r.label] = (name, r)
+    citations, nodes = [], {}
+    for name, g in graphs.items():
+        for c in g.citations:
+            where = home.get(c.source, (None, None))[0]
+            if where == name:
+                continue
+            citations.append(c)
+            for label in (c.source, c.target):
+                if label in home:
+                    chapter, r = home[label]
+                    nodes[label] = r._replace(title=f"{chapter}: {r.title or r.label}")
+                else:
+                    nodes[label] = Result(label, "external", label, -1)
+    return DependencyGraph(tuple(nodes.values()), tuple(dict.fromkeys(citations)))

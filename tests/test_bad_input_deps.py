@@ -43,3 +43,11 @@ def test_dependency_diagram_bad_arguments():
     dangling = deps.DependencyGraph(g.results, (deps.Citation("lem-zz", "lem-a", ""),))
     raises_naming(ValueError, "graph", plotting.dependency_diagram, dangling)
     plt.close("all")
+
+
+@covers("lib.deps.book_graph")
+def test_book_graph_bad_sources():
+    raises_naming(TypeError, "sources", deps.book_graph, {})
+    raises_naming(TypeError, "sources", deps.book_graph, ["ch1.ipynb"])
+    raises_naming(TypeError, "sources", deps.book_graph, {1: {"cells": []}})
+    raises_naming(TypeError, "source", deps.book_graph, {"1": None})

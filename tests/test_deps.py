@@ -79,3 +79,29 @@ def test_diagram_routes_long_edges_around_boxes_and_rejects_cycles():
     with pytest.raises(ValueError, match="cycle"):
         plotting.dependency_diagram(cyc)
     plt.close("all")
+
+
+def test_book_graph_keeps_the_citations_that_cross_chapters():
+    other = notebook("```{prf:theorem} Later\n:label: thm-later\n```\n\n```{prf:proof}\nBy {prf:ref}`lem-a`, "
+                     "{prf:ref}`thm-later-helper` and {prf:ref}`lem-nowhere`.\n```\n",
+                     "```{prf:lemma} Helper\n:label: thm-later-helper\n```\n")
+    g = deps.book_graph({"1": SMALL, "2": other})
+    assert {(c.source, c.target) for c in g.citations} == {("lem-a", "thm-later"), ("lem-nowhere", "thm-later"),
+                                                           ("lem-elsewhere", "lem-a")}
+    titles = {r.label: (r.kind, r.title) for r in g.results}
+    assert titles["lem-a"] == ("lemma", "1: First lemma") and titles["thm-later"] == ("theorem", "2: Later")
+    assert titles["lem-nowhere"] == ("external", "lem-nowhere")
+    with pytest.raises(ValueError, match="stated in chapter '1' and in '2'"):
+        deps.book_graph({"1": SMALL, "2": SMALL})
+
+
+def test_book_graph_of_the_book():
+    """Chapter 1's path-length lemma feeds the main theorems of chapters 2 to 5 and chapter 6's proposition;
+    chapter 4 reuses chapter 2's PL and one-step lemmas."""
+    names = ["ch1_pl_ntk", "ch2_last_layer", "ch3_pyramid", "ch4_implicit", "ch5_deq_linear", "ch6_synthesis"]
+    g = deps.book_graph({str(i): BOOK / f"{n}.ipynb" for i, n in enumerate(names, 1)})
+    fed = {c.target for c in g.citations if c.source == "lem-path-length"}
+    assert {"thm-lastlayer", "thm-pyramid", "thm-implicit", "thm-deq-rate", "prop-lazy-path"} <= fed
+    assert ("lem-pl-output", "lem-ch4-pl") in {(c.source, c.target) for c in g.citations}
+    plotting.dependency_diagram(g)
+    plt.close("all")
