@@ -8,12 +8,12 @@ inequality from the output layer, :math:`\|Z^\top r\| \ge \sigma_{\min}(Z)\|r\|`
 control of :math:`Z` through the equilibrium equation, whose constant is
 :math:`1/(1 - \|\tilde A\|_2)` instead of a product of layer norms.
 
-For a ball :math:`\|A - A_0\|_2 \le \rho_A`, :math:`\|W - W_0\|_2 \le \rho_W`,
-:math:`\|u - u_0\| \le \rho_u` (:func:`bounds`):
+For a ball :math:`\|A - A_0\|_2 \le R_A`, :math:`\|W - W_0\|_2 \le R_W`,
+:math:`\|u - u_0\| \le R_u` (:func:`bounds`):
 
-* :math:`\bar a = \gamma(\|A_0\|_2 + \rho_A)/\sqrt m` bounds :math:`\|\tilde A\|_2` (the equation is
-  well posed on the ball when :math:`\bar a < 1`), :math:`\bar w = \|W_0\|_2 + \rho_W`,
-  :math:`\bar u = \|u_0\| + \rho_u`;
+* :math:`\bar a = \gamma(\|A_0\|_2 + R_A)/\sqrt m` bounds :math:`\|\tilde A\|_2` (the equation is
+  well posed on the ball when :math:`\bar a < 1`), :math:`\bar w = \|W_0\|_2 + R_W`,
+  :math:`\bar u = \|u_0\| + R_u`;
 * :math:`\mathrm{Lip}_W = \|X\|_F/(1 - \bar a)` and :math:`\mathrm{Lip}_A = \gamma\bar w\|X\|_F/(\sqrt m(1 - \bar a)^2)`:
   :math:`\|Z(\theta) - Z(\theta')\|_F \le \mathrm{Lip}_A\|A - A'\|_2 + \mathrm{Lip}_W\|W - W'\|_2`
   (:func:`equilibrium_lipschitz`);
@@ -165,7 +165,7 @@ def trajectory_bounds(X_norm: float, gamma: float, m: int, b: Bounds, F_bar: flo
 
 def radii(X_norm: float, gamma: float, m: int, norms0, F_bar: float, loss0: float, alpha0: float,
           flow: bool = False, max_iter: int = 2000, sharp: bool = True):
-    r"""The smallest radii with :math:`D_p(\rho) \le \rho_p` for every block, or ``None`` when there are none.
+    r"""The smallest radii with :math:`D_p(R) \le R_p` for every block, or ``None`` when there are none.
 
     :math:`D` increases with :math:`\rho` (through :math:`\bar a, \bar w, \bar u`), so iterating
     :math:`\rho \leftarrow D(\rho)` from zero increases to the smallest fixed point when one exists;
@@ -227,8 +227,8 @@ def initial_quantities(params: implicit.Params, X, Y, gamma: float,
 
 def limit_quantities(X, Y, gamma: float, m: int, kernel=None) -> Quantities:
     r"""The infinite-width values of the :class:`Quantities` for a zero output layer at width ``m``:
-    :math:`\alpha_0^2 = m\lambda_0`, :math:`\|Z_0\|_2^2 = m\lambda_{\max}(K)` with :math:`K` the limit kernel
-    (:func:`lib.implicit.limit_kernel`, :math:`\lambda_0 = \lambda_{\min}(K)`), :math:`\|A_0\|_2 = 2\sqrt m` and
+    :math:`\alpha_0^2 = m\lambda_{\mathcal K}`, :math:`\|Z_0\|_2^2 = m\lambda_{\max}(\mathcal K)` with :math:`\mathcal K` the limit kernel
+    (:func:`lib.implicit.limit_kernel`, :math:`\lambda_{\mathcal K} = \lambda_{\min}(\mathcal K)`), :math:`\|A_0\|_2 = 2\sqrt m` and
     :math:`\|W_0\|_2 = \sqrt m + \sqrt d` (the edges of the Gaussian spectra), :math:`u_0 = 0`,
     :math:`\Phi_0 = \|y\|^2/2`. :func:`check` of these is the theorem's threshold "at infinite width";
     fresh draws deviate by the finite-width fluctuations of :math:`\sigma_{\min}(Z_0)^2/m` (chapter 4, 4.3).
@@ -274,7 +274,7 @@ def check(q: Quantities, eta: float | None = None, sharp: bool = True) -> Theore
     * HW: :math:`\bar a < 1`, the equilibrium is well posed on the whole ball;
     * H1: :math:`C_\times \le \alpha_0^2/32` (gradient descent only);
     * H2: :math:`\mathrm{Lip}_AD_A + \mathrm{Lip}_WD_W \le \alpha_0/2` (features stay well conditioned);
-    * H3: :math:`D_p \le \rho_p` for every block;
+    * H3: :math:`D_p \le R_p` for every block;
     * H4: :math:`\eta \le 1/(2\bar F^2)` (gradient descent only).
 
     Guaranteed rates: :math:`\eta\alpha_0^2/6` per step (:math:`\eta\alpha_0^2/8` with ``sharp=False``), or

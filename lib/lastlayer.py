@@ -6,8 +6,8 @@ gradient descent on :math:`\Phi = \tfrac12\|F_L - Y\|_F^2`, the book's theorem
 (``thm-lastlayer`` in chapter 2) needs only:
 
 * :math:`\alpha_0 = \sigma_{\min}(F_{L-1}(\theta_0)) > 0` (so :math:`n_{L-1} \ge N`);
-* bounds :math:`\bar\lambda_l = \|W_l^0\|_2 + \rho_l` on the weight norms in a
-  ball of radii :math:`\rho_l` around the initialisation.
+* bounds :math:`\bar\lambda_l = \|W_l^0\|_2 + R_l` on the weight norms in a
+  ball of radii :math:`R_l` around the initialisation.
 
 From these it builds the constants of the proof, functions of :math:`\|X\|_2`, :math:`\|X\|_F` and
 the :math:`\bar\lambda_l`. The input enters the first layer's terms through its spectral norm
@@ -137,9 +137,9 @@ def trajectory_bounds(X_spec: float, X_frob: float, lam_bar, loss0: float, alpha
 
 
 def radii(X_spec: float, X_frob: float, W_norms0, loss0: float, alpha0: float, max_iter: int = 2000):
-    r"""The smallest radii :math:`\rho` with :math:`D_l(\rho) \le \rho_l` for every ``l``, or ``None``.
+    r"""The smallest radii :math:`R = (R_l)_l` with :math:`D_l(R) \le R_l` for every ``l``, or ``None``.
 
-    :math:`D` is increasing in :math:`\rho` (through :math:`\bar\lambda_l = \|W_l^0\|_2 + \rho_l`),
+    :math:`D` is increasing in :math:`R` (through :math:`\bar\lambda_l = \|W_l^0\|_2 + R_l`),
     so the iteration :math:`\rho \leftarrow D(\rho)` from :math:`\rho = 0` increases to the
     smallest fixed point when one exists, and grows without bound otherwise.
     Raises ``ValueError`` as :func:`trajectory_bounds` and for a ``max_iter`` below 1 (``TypeError`` if not an integer).
@@ -163,7 +163,7 @@ def theorem_check(net: mlp.MLP, params, X, Y, eta: float) -> TheoremReport:
     * H0: :math:`n_{L-1} \ge N` and :math:`\alpha_0 > 0`;
     * H1: :math:`C_\times \le \alpha_0^2/32` (cross term dominated);
     * H2: :math:`\sum_{l<L}\mathrm{Lip}_l D_l \le \alpha_0/2` (features stay well conditioned);
-    * H3: :math:`D_l \le \rho_l` for every ``l`` (the run stays in the ball);
+    * H3: :math:`D_l \le R_l` for every ``l`` (the run stays in the ball);
     * H4: :math:`\eta \le 1 / (2\bar F^2)` (step size).
 
     When all hold, the guaranteed rate is :math:`\eta\alpha_0^2/8`. A network that
