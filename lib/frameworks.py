@@ -358,7 +358,8 @@ def trajectory(X, Y, framework: str, hidden, *, key, steps: int = 1000, eta: flo
     net = _network(framework, jax.random.fold_in(key, CHAPTER[framework]), X, hidden, gamma_implicit, gamma_deq,
                    pyramid_scale)
     y = Y[:, 0]
-    K0 = kernels.empirical_ntk(net.predict, net.params, net.inputs)
+    ntk = jax.jit(lambda p: kernels.empirical_ntk(net.predict, p, net.inputs))  # one compilation, two kernels
+    K0 = ntk(net.params)
     if eta is None:
         eta = 0.5 / linalg.lam_max(K0)
 
@@ -380,7 +381,7 @@ def trajectory(X, Y, framework: str, hidden, *, key, steps: int = 1000, eta: flo
         size = float(jnp.linalg.norm(p0))
         distances[name] = float(dist[-1])
         moves[name] = distances[name] / size if size > 0 else math.inf
-    KT = kernels.empirical_ntk(net.predict, params, net.inputs)
+    KT = ntk(params)
     change = float(jnp.linalg.norm(KT - K0) / jnp.linalg.norm(K0))
     return Trajectory(framework, hidden, float(eta), loss, rate, pl, decrease, float(eta * g[:K].sum()), bound,
                       float(eta * g[K:-1].sum()), moves, distances, change)
