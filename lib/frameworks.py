@@ -330,9 +330,9 @@ def trajectory(X, Y, framework: str, hidden, *, key, steps: int = 1000, eta: flo
                gamma_implicit: float = 0.1, gamma_deq: float = 0.8, pyramid_scale: float | None = None) -> Trajectory:
     r"""Train ``framework``'s network (the one :func:`check_network` checks, from the same ``key``) and measure its path.
 
-    ``steps`` steps of gradient descent on :math:`\Phi = \tfrac12\|u(\theta) - y\|^2` with step ``eta``
-    (``None``: :math:`1/\lambda_{\max}(K_0)`, :math:`K_0` the empirical NTK at initialisation, the step every
-    width sweep of the book uses). ``pyramid_scale``: ``None`` for chapter 3's LeCun initialisation, or the
+    ``steps`` steps of gradient descent on :math:`\Phi = \tfrac12\|\hat y(\theta) - y\|^2` with step ``eta``
+    (``None``: :math:`1/(2\lambda_{\max}(K_0))`, :math:`K_0` the empirical NTK at initialisation: half the step
+    at which the linearised model diverges, since the kernel may grow along the run). ``pyramid_scale``: ``None`` for chapter 3's LeCun initialisation, or the
     scale of its special initialisation (:func:`lib.pyramid.special_init`, ``W_2^0 = 0``; needs two hidden
     layers). Every layer the chapter's theorem trains is trained (chapter 1: the first layer only).
 
